@@ -1,0 +1,70 @@
+//! The layer under the sealing shim: the platform's default SQLite VFS in
+//! production, or a simulated disk in crash tests. The shim sees only these
+//! traits, so the same sealing code runs over both.
+
+use std::ffi::{CStr, c_int, c_void};
+use std::sync::Arc;
+
+/// A file as the lower layer presents it. Return values are SQLite result
+/// codes, as the VFS contract defines them: a read past the end fills the
+/// rest of `buf` with zeros and returns `SQLITE_IOERR_SHORT_READ`.
+pub trait LowerFile: Send {
+    /// Reads `buf.len()` bytes at `offset`.
+    fn read(&mut self, buf: &mut [u8], offset: u64) -> c_int;
+    /// Writes `buf` at `offset`.
+    fn write(&mut self, buf: &[u8], offset: u64) -> c_int;
+    /// Sets the file's size.
+    fn truncate(&mut self, size: u64) -> c_int;
+    /// Makes written data durable.
+    fn sync(&mut self, flags: c_int) -> c_int;
+    /// The file's size.
+    fn file_size(&mut self) -> Result<u64, c_int>;
+    /// Takes a lock of the given level.
+    fn lock(&mut self, level: c_int) -> c_int;
+    /// Drops to the given lock level.
+    fn unlock(&mut self, level: c_int) -> c_int;
+    /// Whether another connection holds a RESERVED lock.
+    fn check_reserved_lock(&mut self) -> Result<bool, c_int>;
+    /// A file-control call, passed on untouched. `arg` is only ever handed
+    /// back to the platform VFS, never dereferenced by safe code.
+    fn file_control(&mut self, op: c_int, arg: *mut c_void) -> c_int;
+    /// The sector size.
+    fn sector_size(&mut self) -> c_int;
+    /// The device characteristics flags.
+    fn device_characteristics(&mut self) -> c_int;
+    /// Closes the file.
+    fn close(&mut self) -> c_int;
+}
+
+/// A file system as the lower layer presents it.
+pub trait LowerVfs: Send + Sync {
+    /// Opens a file. `name` is `None` only for temporary files, which the
+    /// shim refuses before asking.
+    fn open(&self, name: &CStr, flags: c_int) -> Result<(Box<dyn LowerFile>, c_int), c_int>;
+    /// Deletes a file.
+    fn delete(&self, name: &CStr, sync_dir: bool) -> c_int;
+    /// `xAccess`: whether the file exists (or is readable/writable).
+    fn access(&self, name: &CStr, flags: c_int) -> Result<bool, c_int>;
+    /// Writes the canonical path of `name` into `out` (NUL-terminated).
+    fn full_pathname(&self, name: &CStr, out: &mut [u8]) -> c_int;
+    /// The largest path this layer accepts.
+    fn max_pathname(&self) -> c_int;
+}
+
+/// The lower layer a vault runs on.
+#[derive(Clone)]
+pub enum Lower {
+    /// The platform's default SQLite VFS (unix or win32).
+    Os,
+    /// Any other implementation, such as the simulated disk of the tests.
+    Custom(Arc<dyn LowerVfs>),
+}
+
+impl std::fmt::Debug for Lower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lower::Os => f.write_str("Lower::Os"),
+            Lower::Custom(_) => f.write_str("Lower::Custom"),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The main database file: whole pages, sealed at their page number.
+
+use std::ffi::c_int;
+
+use rusqlite::ffi;
+
+use super::{Fail, IoResult, SealedFile, ok_or_fail};
+use crate::cipher::{OpenFailure, PAGE_SIZE};
+
+const PS: u64 = PAGE_SIZE as u64;
+
+pub(crate) fn pgno_of(offset: u64) -> u32 {
+    (offset / PS + 1) as u32
+}
+
+impl SealedFile {
+    pub(super) fn db_read(&mut self, buf: &mut [u8], offset: u64) -> IoResult<c_int> {
+        if buf.len() == PAGE_SIZE && offset % PS == 0 {
+            return self.db_read_page(buf, offset);
+        }
+        // A partial read (SQLite reads the first 100 bytes of page 1 before
+        // it knows the page size): open each page it touches and copy.
+        let mut page = vec![0u8; PAGE_SIZE];
+        let mut done = 0usize;
+        let mut short = false;
+        while done < buf.len() {
+            let at = offset + done as u64;
+            let page_off = at - at % PS;
+            let in_page = (at - page_off) as usize;
+            let n = (PAGE_SIZE - in_page).min(buf.len() - done);
+            if self.db_read_page(&mut page, page_off)? == ffi::SQLITE_IOERR_SHORT_READ {
+                short = true;
+            }
+            buf[done..done + n].copy_from_slice(&page[in_page..in_page + n]);
+            done += n;
+        }
+        Ok(if short { ffi::SQLITE_IOERR_SHORT_READ } else { ffi::SQLITE_OK })
+    }
+
+    fn db_read_page(&mut self, buf: &mut [u8], offset: u64) -> IoResult<c_int> {
+        let pgno = pgno_of(offset);
+        if !self.read_exact(buf, offset)? {
+            // Wholly past the end is how SQLite learns a page is new; part of
+            // a page is a truncated file.
+            let size = self.lower.file_size().map_err(Fail::lower)?;
+            if size <= offset {
+                buf.fill(0);
+                return Ok(ffi::SQLITE_IOERR_SHORT_READ);
+            }
+            return Err(self.truncated_page(pgno));
+        }
+        match self.keys.open_page(pgno, buf) {
+            Ok(()) => Ok(ffi::SQLITE_OK),
+            Err(OpenFailure::Auth | OpenFailure::ForeignVault) => {
+                buf.fill(0);
+                Err(self.tampered_page(pgno))
+            }
+        }
+    }
+
+    pub(super) fn db_write(&mut self, buf: &[u8], offset: u64) -> IoResult {
+        if buf.len() != PAGE_SIZE || offset % PS != 0 {
+            return Err(self.unexpected("write", offset, buf.len()));
+        }
+        let pgno = pgno_of(offset);
+        self.seal_into_scratch(pgno, buf, 0)?;
+        let rc = self.lower.write(&self.scratch[..PAGE_SIZE], offset);
+        ok_or_fail(rc)
+    }
+}

@@ -1,0 +1,187 @@
+//! The rollback journal: page images sealed like database pages; the
+//! per-record checksum (computed by SQLite over plaintext) masked; journal
+//! headers MACed so a changed record count, initial size or checksum seed
+//! is caught instead of silently rolling back only part of a transaction.
+//!
+//! Record layout (SQLite's): page number u32 | page image | checksum u32.
+//! Header: magic [8] | nRec u32 | cksumInit u32 | dbSize u32 | sector u32 |
+//! page size u32, padded to a sector; we keep our MAC in bytes 28..44 of the
+//! padding, which SQLite never reads.
+
+use std::ffi::c_int;
+
+use rusqlite::ffi;
+
+use super::{Fail, IoResult, SealedFile, ok_or_fail, u32_at};
+use crate::cipher::{NONCE_LEN, OpenFailure, PAGE_SIZE};
+
+const MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+const HDR_FIELDS: usize = 28;
+const HDR_MAC_END: usize = HDR_FIELDS + 16;
+const MAC_DOMAIN: &[u8; 4] = b"CVJH";
+const CKSUM_MASK_DOMAIN: u8 = 1;
+/// Journal headers start on sector boundaries, at least 512 bytes apart.
+const MIN_SECTOR: u64 = 512;
+
+#[derive(Default)]
+pub(super) struct JournalState {
+    /// The last 4-byte write: a record's page number if a page follows.
+    last_u32_write: Option<(u64, u32)>,
+    /// The last page image written: offset and nonce, for its checksum.
+    last_page_write: Option<(u64, [u8; NONCE_LEN])>,
+    /// The last 4-byte read: a record's page number if a page read follows.
+    last_u32_read: Option<(u64, u32)>,
+    /// The last page image read: offset, nonce and SQLite's sample sum.
+    last_page_read: Option<(u64, [u8; NONCE_LEN], u32)>,
+    /// The checksum seed of the header governing the records being read,
+    /// known only during playback (set by a header read, cleared by writes).
+    cksum_init: Option<u32>,
+}
+
+/// SQLite's journal checksum without its seed: every 200th byte from the end.
+fn sample_sum(page: &[u8]) -> u32 {
+    let mut sum = 0u32;
+    let mut i = PAGE_SIZE as i64 - 200;
+    while i > 0 {
+        sum = sum.wrapping_add(u32::from(page[i as usize]));
+        i -= 200;
+    }
+    sum
+}
+
+impl SealedFile {
+    pub(super) fn journal_write(&mut self, buf: &[u8], offset: u64) -> IoResult {
+        let st = &mut self.journal;
+        st.cksum_init = None;
+        st.last_u32_read = None;
+        st.last_page_read = None;
+        let len = buf.len();
+
+        if len == PAGE_SIZE && offset >= 4 && st.last_u32_write.is_some_and(|(o, _)| o == offset - 4) {
+            let pgno = st.last_u32_write.take().map_or(0, |(_, p)| p);
+            if pgno == 0 {
+                return Err(self.unexpected("write", offset, len));
+            }
+            let nonce = self.seal_into_scratch(pgno, buf, 0)?;
+            ok_or_fail(self.lower.write(&self.scratch[..PAGE_SIZE], offset))?;
+            self.journal.last_page_write = Some((offset, nonce));
+            return Ok(());
+        }
+        if len == 4 {
+            let value = u32_at(buf, 0);
+            if let Some((page_off, nonce)) = st.last_page_write.take() {
+                if offset == page_off + PAGE_SIZE as u64 {
+                    let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
+                    let mut out = [0u8; 4];
+                    for i in 0..4 {
+                        out[i] = buf[i] ^ mask[i];
+                    }
+                    return ok_or_fail(self.lower.write(&out, offset));
+                }
+            }
+            st.last_u32_write = Some((offset, value));
+            return ok_or_fail(self.lower.write(buf, offset));
+        }
+        st.last_u32_write = None;
+        st.last_page_write = None;
+        let header_like = buf[..8] == MAGIC || buf[..12].iter().all(|&b| b == 0);
+        if len >= HDR_MAC_END && offset % MIN_SECTOR == 0 && header_like && buf[HDR_FIELDS..].iter().all(|&b| b == 0) {
+            // A whole new header (its magic is zero until the records are
+            // synced): MAC its fields into the zero padding.
+            let mut out = buf.to_vec();
+            if out.len() < HDR_MAC_END {
+                out.resize(HDR_MAC_END, 0);
+            }
+            let mac = self.keys.header_mac(MAC_DOMAIN, offset, &buf[..HDR_FIELDS]);
+            out[HDR_FIELDS..HDR_MAC_END].copy_from_slice(&mac);
+            return ok_or_fail(self.lower.write(&out, offset));
+        }
+        if len == 12 && buf[..8] == MAGIC && offset % MIN_SECTOR == 0 {
+            // SQLite updating nRec after syncing the records: re-MAC.
+            let mut hdr = [0u8; HDR_MAC_END];
+            if !self.read_exact(&mut hdr[..HDR_FIELDS], offset)? {
+                return Err(self.unexpected("write", offset, len));
+            }
+            hdr[..12].copy_from_slice(buf);
+            let mac = self.keys.header_mac(MAC_DOMAIN, offset, &hdr[..HDR_FIELDS]);
+            hdr[HDR_FIELDS..].copy_from_slice(&mac);
+            return ok_or_fail(self.lower.write(&hdr, offset));
+        }
+        if len <= HDR_FIELDS && buf.iter().all(|&b| b == 0) {
+            // Zeroing a header (journal_mode=PERSIST, or an old header).
+            return ok_or_fail(self.lower.write(buf, offset));
+        }
+        Err(self.unexpected("write", offset, len))
+    }
+
+    pub(super) fn journal_read(&mut self, buf: &mut [u8], offset: u64) -> IoResult<c_int> {
+        let len = buf.len();
+        if len == PAGE_SIZE && offset >= 4 {
+            return self.journal_read_page(buf, offset);
+        }
+        let rc = self.lower.read(buf, offset);
+        if rc != ffi::SQLITE_OK && rc != ffi::SQLITE_IOERR_SHORT_READ {
+            return Err(Fail::lower(rc));
+        }
+        if rc != ffi::SQLITE_OK {
+            return Ok(rc);
+        }
+        if len == 4 {
+            if let Some((page_off, nonce, sum)) = self.journal.last_page_read.take() {
+                if offset == page_off + PAGE_SIZE as u64 {
+                    let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
+                    for i in 0..4 {
+                        buf[i] ^= mask[i];
+                    }
+                    if let Some(init) = self.journal.cksum_init {
+                        if u32_at(buf, 0) != init.wrapping_add(sum) {
+                            return Err(self.tampered_log(offset, "journal record checksum does not match its page"));
+                        }
+                    }
+                    return Ok(rc);
+                }
+            }
+            self.journal.last_u32_read = Some((offset, u32_at(buf, 0)));
+            return Ok(rc);
+        }
+        if len == 8 && buf[..] == MAGIC && offset % MIN_SECTOR == 0 {
+            let mut hdr = [0u8; HDR_MAC_END];
+            if !self.read_exact(&mut hdr, offset)?
+                || !self.keys.header_mac_ok(MAC_DOMAIN, offset, &hdr[..HDR_FIELDS], &hdr[HDR_FIELDS..])
+            {
+                return Err(self.tampered_log(offset, "journal header failed authentication"));
+            }
+            self.journal.cksum_init = Some(u32_at(&hdr, 12));
+        }
+        Ok(rc)
+    }
+
+    fn journal_read_page(&mut self, buf: &mut [u8], offset: u64) -> IoResult<c_int> {
+        let pgno = match self.journal.last_u32_read.take() {
+            Some((o, p)) if o == offset - 4 => p,
+            _ => {
+                let mut b = [0u8; 4];
+                if !self.read_exact(&mut b, offset - 4)? {
+                    return Ok(ffi::SQLITE_IOERR_SHORT_READ);
+                }
+                u32_at(&b, 0)
+            }
+        };
+        if !self.read_exact(buf, offset)? {
+            // A record cut short by a crash: SQLite stops playback here.
+            return Ok(ffi::SQLITE_IOERR_SHORT_READ);
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&buf[PAGE_SIZE - crate::cipher::RESERVE..][..NONCE_LEN]);
+        match self.keys.open_page(pgno, buf) {
+            Ok(()) => {
+                self.journal.last_page_read = Some((offset, nonce, sample_sum(buf)));
+                Ok(ffi::SQLITE_OK)
+            }
+            Err(OpenFailure::Auth | OpenFailure::ForeignVault) => {
+                buf.fill(0);
+                Err(self.tampered_page(pgno))
+            }
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! The public face of the crate: create, open and use a vault.
+
+mod keys;
+mod rekey;
+mod slot_admin;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::cipher::{PageKeys, RESERVE, SealCounter, VAULT_ID_LEN};
+use crate::kdf::KdfParams;
+use crate::lower::Lower;
+use crate::recovery::{RecoveryCode, normalize};
+use crate::sealed::Shared;
+use crate::secret::Key256;
+use crate::slots::{DataKeyEntry, Slot, SlotFile, SlotKind};
+use crate::vfs::{Registration, set_reserve_bytes};
+use crate::{CryptoStats, Result, SealError};
+
+pub use slot_admin::SlotInfo;
+pub use verify::VerifyReport;
+pub use rekey::RekeyStep;
+
+pub(crate) use keys::KeyState;
+
+/// File name of the database inside a vault directory.
+pub const DB_FILE: &str = "vault.db";
+/// File name of the key-slot file inside a vault directory.
+pub const KEYS_FILE: &str = "vault.keys";
+/// The slot name of the recovery code.
+pub const RECOVERY_SLOT: &str = "recovery";
+
+/// How SQLite keeps its transactions atomic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalMode {
+    /// Write-ahead log (the default): faster commits, readers see a snapshot.
+    Wal,
+    /// Rollback journal, deleted at each commit.
+    Delete,
+}
+
+impl JournalMode {
+    fn pragma(self) -> &'static str {
+        match self {
+            JournalMode::Wal => "WAL",
+            JournalMode::Delete => "DELETE",
+        }
+    }
+}
+
+/// Settings for a new vault.
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    /// Argon2id parameters for the first slots; `None` calibrates them on
+    /// this machine (at least 64 MiB and 3 passes, about 0.75 s).
+    pub kdf: Option<KdfParams>,
+    /// Journal mode of the database.
+    pub journal_mode: JournalMode,
+    /// How the vault is opened afterwards.
+    pub open: OpenOptions,
+}
+
+impl Default for CreateOptions {
+    fn default() -> Self {
+        CreateOptions { kdf: None, journal_mode: JournalMode::Wal, open: OpenOptions::default() }
+    }
+}
+
+/// Settings for opening a vault.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// SQLite page cache size in KiB. Decrypted pages live in process memory
+    /// anyway, so a generous cache costs no secrecy.
+    pub cache_kib: u32,
+    /// The layer the sealed files are stored through.
+    pub lower: Lower,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { cache_kib: 32 * 1024, lower: Lower::Os }
+    }
+}
+
+/// What opens a vault.
+#[derive(Debug, Clone, Copy)]
+pub enum Unlock<'a> {
+    /// A user's password, for the slot of that name.
+    Password {
+        /// The slot name.
+        slot: &'a str,
+        /// The password.
+        password: &'a SecretString,
+    },
+    /// The recovery code shown when the vault was made.
+    RecoveryCode(&'a SecretString),
+}
+
+/// An open vault: one SQLite connection whose files are all sealed.
+///
+/// The connection runs in `locking_mode=EXCLUSIVE` (the WAL index stays in
+/// process memory) with `synchronous=FULL`. Dropping the vault closes it and
+/// forgets the keys.
+pub struct Vault {
+    // Declared first: dropped before the VFS it runs on.
+    conn: Option<Connection>,
+    reg: Registration,
+    shared: Arc<Shared>,
+    keys: Arc<KeyState>,
+    dir: PathBuf,
+    opts: OpenOptions,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn db_path(dir: &Path) -> PathBuf {
+    dir.join(DB_FILE)
+}
+
+pub(crate) fn keys_path(dir: &Path) -> PathBuf {
+    dir.join(KEYS_FILE)
+}
+
+impl Vault {
+    /// Creates a vault in `dir` (made if missing, refused if it already holds
+    /// a vault) with one password slot named `slot` and a recovery-code slot.
+    /// Returns the open vault and the recovery code, to show once.
+    pub fn create(dir: &Path, slot: &str, password: &SecretString, opts: &CreateOptions) -> Result<(Vault, RecoveryCode)> {
+        crate::slots::check_name(slot)?;
+        if slot == RECOVERY_SLOT {
+            return Err(SealError::InvalidSlotName(slot.to_owned()));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| SealError::io("cannot create", dir, e))?;
+        if db_path(dir).exists() || keys_path(dir).exists() {
+            return Err(SealError::AlreadyExists(dir.to_owned()));
+        }
+        let kdf = match opts.kdf {
+            Some(k) => {
+                k.validate()?;
+                k
+            }
+            None => KdfParams::calibrate(Duration::from_millis(750))?,
+        };
+        let mut vault_id = [0u8; VAULT_ID_LEN];
+        getrandom::fill(&mut vault_id).map_err(|_| SealError::Random)?;
+        let vault_key = Key256::random()?;
+        let data_key = Key256::random()?;
+        let code = RecoveryCode::generate()?;
+        let canon = normalize(code.expose_secret()).expect("a generated code is canonical");
+        let slots = vec![
+            Slot::new(&vault_id, slot, SlotKind::Password, kdf, password.expose_secret().as_bytes(), &vault_key)?,
+            Slot::new(&vault_id, RECOVERY_SLOT, SlotKind::RecoveryCode, kdf, &canon, &vault_key)?,
+        ];
+        let file = SlotFile::new(vault_id, DataKeyEntry::new(&vault_key, &vault_id, 1, &data_key)?, slots);
+        let keys = KeyState::new(dir, vault_key, file);
+        keys.save(None)?;
+        let vault = Vault::start(dir, keys, data_key, opts.open.clone(), Some(opts.journal_mode))?;
+        Ok((vault, code))
+    }
+
+    /// Opens the vault in `dir`.
+    pub fn open(dir: &Path, unlock: Unlock<'_>, opts: &OpenOptions) -> Result<Vault> {
+        let keys_path = keys_path(dir);
+        let bytes = match std::fs::read(&keys_path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no key-slot file" });
+            }
+            Err(e) => return Err(SealError::io("cannot read", &keys_path, e)),
+        };
+        let file = SlotFile::parse(&bytes, &keys_path)?;
+        check_db_matches(dir, &file.vault_id)?;
+        let vault_key = match unlock {
+            Unlock::Password { slot, password } => {
+                let s = file.slot(slot).filter(|s| s.kind == SlotKind::Password);
+                let s = s.ok_or_else(|| SealError::NoSuchSlot(slot.to_owned()))?;
+                s.unlock(&file.vault_id, password.expose_secret().as_bytes())?
+            }
+            Unlock::RecoveryCode(code) => {
+                let canon = normalize(code.expose_secret()).ok_or(SealError::WrongPassword)?;
+                let s = file.slot(RECOVERY_SLOT).filter(|s| s.kind == SlotKind::RecoveryCode);
+                s.ok_or_else(|| SealError::NoSuchSlot(RECOVERY_SLOT.to_owned()))?.unlock(&file.vault_id, &canon)?
+            }
+        };
+        file.verify_mac(&vault_key, &keys_path)?;
+        let keys = KeyState::new(dir, vault_key, file);
+        let data_key = rekey::settle_unfinished_rekey(dir, &keys)?;
+        Vault::start(dir, keys, data_key, opts.clone(), None)
+    }
+
+    /// Registers the VFS for `data_key` and opens the connection.
+    fn start(dir: &Path, keys: KeyState, data_key: Key256, opts: OpenOptions, new_mode: Option<JournalMode>) -> Result<Vault> {
+        let keys = Arc::new(keys);
+        let shared = Arc::new(Shared { keys: page_keys(&keys, &data_key), last_error: Mutex::new(None) });
+        drop(data_key);
+        let reg = Registration::new(shared.clone(), &opts.lower)?;
+        let mut vault = Vault { conn: None, reg, shared, keys, dir: dir.to_owned(), opts };
+        vault.connect(new_mode)?;
+        Ok(vault)
+    }
+
+    fn connect(&mut self, new_mode: Option<JournalMode>) -> Result<()> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags_and_vfs(db_path(&self.dir), flags, self.reg.name())
+            .map_err(|e| self.explain(e))?;
+        // Exclusive locking before anything touches the WAL: the WAL index
+        // then lives in heap memory and no -shm file is ever made.
+        let setup = format!(
+            "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-{}; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;",
+            self.opts.cache_kib
+        );
+        conn.execute_batch(&setup).map_err(|e| self.explain(e))?;
+        if let Some(mode) = new_mode {
+            set_reserve_bytes(&conn, RESERVE as u8)?;
+            conn.execute_batch(&format!(
+                "PRAGMA page_size={}; PRAGMA application_id={}; PRAGMA journal_mode={};",
+                crate::PAGE_SIZE,
+                APPLICATION_ID,
+                mode.pragma()
+            ))
+            .map_err(|e| self.explain(e))?;
+        }
+        // Read the schema now so a wrong key or a damaged page 1 is reported
+        // here, by name, rather than on the caller's first query.
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.explain(e))?;
+        conn.execute_batch("PRAGMA synchronous=FULL;").map_err(|e| self.explain(e))?;
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    /// The connection. Use it like any `rusqlite` connection; map its errors
+    /// through [`Vault::explain`] to learn when the sealing layer caused them.
+    pub fn conn(&self) -> &Connection {
+        self.conn.as_ref().expect("a vault always has a connection between operations")
+    }
+
+    /// The connection, mutably (for `transaction()`).
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("a vault always has a connection between operations")
+    }
+
+    /// Turns a SQLite error into the sealing-layer error behind it, if any
+    /// (a tampered page, a truncated file, a refused write).
+    pub fn explain(&self, err: rusqlite::Error) -> SealError {
+        explain(&self.shared, err)
+    }
+
+    /// The vault directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Pages sealed under the current data key, counted ahead durably.
+    pub fn seals_used(&self) -> u64 {
+        self.shared.keys.seals_used()
+    }
+
+    /// Whether the data key has sealed enough pages that a rekey is due.
+    pub fn rekey_due(&self) -> bool {
+        self.seals_used() >= crate::REKEY_DUE_AFTER
+    }
+
+    /// Page seals and opens since this vault was opened (or last rekeyed).
+    pub fn crypto_stats(&self) -> CryptoStats {
+        self.shared.keys.stats()
+    }
+
+    /// Closes the connection (checkpointing and removing the WAL).
+    pub fn close(mut self) -> Result<()> {
+        if let Some(conn) = self.conn.take() {
+            conn.close().map_err(|(_, e)| explain(&self.shared, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// `application_id` in the database header: "CVLT".
+const APPLICATION_ID: i32 = 0x4356_4c54;
+
+pub(crate) fn explain(shared: &Shared, err: rusqlite::Error) -> SealError {
+    let detail = shared.last_error.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match (detail, &err) {
+        (Some(d), rusqlite::Error::SqliteFailure(..)) => d,
+        _ => SealError::Sqlite(err),
+    }
+}
+
+/// Builds the page keys for `data_key`, counting seals into the slot file.
+pub(crate) fn page_keys(keys: &Arc<KeyState>, data_key: &Key256) -> Arc<PageKeys> {
+    let persisted = keys.seals_reserved();
+    let k = keys.clone();
+    let counter = SealCounter::new(persisted, Box::new(move |n| k.reserve_seals(n)));
+    Arc::new(PageKeys::new(data_key, keys.vault_id(), counter))
+}
+
+/// Checks that the database in `dir` is a sealed database of `vault_id`.
+fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN]) -> Result<()> {
+    use std::io::Read;
+    let path = db_path(dir);
+    let mut head = [0u8; 16];
+    let mut f = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no database file" });
+        }
+        Err(e) => return Err(SealError::io("cannot open", &path, e)),
+    };
+    match f.read_exact(&mut head) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Err(SealError::NotAVault { path: path.clone(), reason: "the database file is empty or cut short" });
+        }
+        Err(e) => return Err(SealError::io("cannot read", &path, e)),
+    }
+    if &head == crate::cipher::SQLITE_MAGIC {
+        return Err(SealError::NotAVault { path, reason: "it is a plain, unencrypted SQLite database" });
+    }
+    if &head != vault_id {
+        return Err(SealError::SlotFileMismatch(dir.to_owned()));
+    }
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! Rekey: a new data key, every page resealed, crash-safe.
+//!
+//! 1. the new key is added to the slot file as *pending*;
+//! 2. `VACUUM INTO` copies the database into `vault.db.rekey`, sealed under
+//!    the new key through a second VFS, then fsynced;
+//! 3. the connection is closed (checkpointing and removing the WAL);
+//! 4. the copy is renamed over `vault.db` and the directory fsynced;
+//! 5. the pending key becomes current in the slot file.
+//!
+//! A crash anywhere leaves a database sealed under the current or the
+//! pending key; opening settles which (see [`settle_unfinished_rekey`]).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::{KeyState, Vault, db_path, page_keys};
+use crate::cipher::{PAGE_SIZE, PageKeys, SEAL_RESERVATION, SealCounter};
+use crate::error::FileKind;
+use crate::sealed::Shared;
+use crate::secret::Key256;
+use crate::slots::{DataKeyEntry, sync_dir};
+use crate::vfs::Registration;
+use crate::{Result, SealError};
+
+/// Where a rekey may be stopped, to test that a crash there is safe.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RekeyStep {
+    /// The pending key is in the slot file.
+    PendingKeyWritten,
+    /// The resealed copy is written and synced.
+    CopyWritten,
+    /// The old connection is closed.
+    OldClosed,
+    /// The copy has replaced the database.
+    Swapped,
+}
+
+fn rekey_path(dir: &Path) -> PathBuf {
+    dir.join(format!("{}.rekey", super::DB_FILE))
+}
+
+fn remove_if_exists(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(SealError::io("cannot remove", path, e)),
+    }
+}
+
+/// A `file:` URI for SQLite, percent-encoding what URIs reserve.
+fn file_uri(path: &Path, vfs: &str) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    let mut out = String::from("file:");
+    if !s.starts_with('/') {
+        out.push('/');
+    }
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.push_str("?vfs=");
+    out.push_str(vfs);
+    out
+}
+
+fn read_page1(dir: &Path) -> Result<Vec<u8>> {
+    let path = db_path(dir);
+    let mut page = vec![0u8; PAGE_SIZE];
+    std::fs::File::open(&path)
+        .and_then(|mut f| f.read_exact(&mut page))
+        .map_err(|e| SealError::io("cannot read page 1 of", &path, e))?;
+    Ok(page)
+}
+
+fn opens_page1(page: &[u8], key: &Key256, vault_id: [u8; 16]) -> bool {
+    let keys = PageKeys::new(key, vault_id, SealCounter::new(0, Box::new(|_| Ok(()))));
+    keys.open_page(1, &mut page.to_vec()).is_ok()
+}
+
+/// Finishes or undoes a rekey a crash interrupted, and returns the data key
+/// the database is sealed under.
+pub(crate) fn settle_unfinished_rekey(dir: &Path, keys: &KeyState) -> Result<Key256> {
+    let (current, pending, vault_id) = {
+        let f = keys.lock();
+        (f.current.clone(), f.pending.clone(), f.vault_id)
+    };
+    let current_key = current.unwrap(keys.vault_key(), &vault_id, keys.path())?;
+    let Some(pending) = pending else {
+        return Ok(current_key);
+    };
+    let pending_key = pending.unwrap(keys.vault_key(), &vault_id, keys.path())?;
+    let page1 = read_page1(dir)?;
+    if opens_page1(&page1, &current_key, vault_id) {
+        remove_if_exists(&rekey_path(dir))?;
+        keys.update(None, |f| {
+            f.pending = None;
+            Ok(())
+        })?;
+        Ok(current_key)
+    } else if opens_page1(&page1, &pending_key, vault_id) {
+        let pages = std::fs::metadata(db_path(dir)).map(|m| m.len() / PAGE_SIZE as u64).unwrap_or(0);
+        keys.update(None, |f| {
+            f.current = pending.clone();
+            f.pending = None;
+            f.seals_reserved = pages + SEAL_RESERVATION;
+            Ok(())
+        })?;
+        Ok(pending_key)
+    } else {
+        Err(SealError::TamperedPage { kind: FileKind::Database, path: db_path(dir), pgno: 1 })
+    }
+}
+
+impl Vault {
+    /// Reseals every page under a new data key (and resets the seal count).
+    /// Safe against a crash at any point. Takes a moment per MiB.
+    pub fn rekey(&mut self) -> Result<()> {
+        self.rekey_stopping_after(None)
+    }
+
+    /// [`Vault::rekey`], stopping after `step` as if the process died there
+    /// (the vault must then be dropped and reopened). For crash tests.
+    #[doc(hidden)]
+    pub fn rekey_stopping_after(&mut self, stop: Option<RekeyStep>) -> Result<()> {
+        let mode: String = self.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
+        let vault_id = self.keys.vault_id();
+        let epoch = self.keys.lock().current.epoch + 1;
+        let new_key = Key256::random()?;
+        let entry = DataKeyEntry::new(self.keys.vault_key(), &vault_id, epoch, &new_key)?;
+        self.keys.update(None, |f| {
+            f.pending = Some(entry);
+            Ok(())
+        })?;
+        if stop == Some(RekeyStep::PendingKeyWritten) {
+            return Ok(());
+        }
+
+        let target = rekey_path(&self.dir);
+        remove_if_exists(&target)?;
+        let copy_keys = Arc::new(PageKeys::new(&new_key, vault_id, SealCounter::new(0, Box::new(|_| Ok(())))));
+        let copy_shared = Arc::new(Shared { keys: copy_keys.clone(), last_error: Mutex::new(None) });
+        let copy_reg = Registration::new(copy_shared.clone(), &self.opts.lower)?;
+        let uri = file_uri(&target, copy_reg.name());
+        if let Err(e) = self.conn().execute("VACUUM INTO ?1", [&uri]) {
+            let err = super::explain(&copy_shared, e);
+            let _ = remove_if_exists(&target);
+            return Err(err);
+        }
+        drop(copy_reg);
+        std::fs::File::open(&target)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| SealError::io("cannot sync", &target, e))?;
+        sync_dir(&self.dir)?;
+        if stop == Some(RekeyStep::CopyWritten) {
+            return Ok(());
+        }
+
+        if let Some(conn) = self.conn.take() {
+            if let Err((conn, e)) = conn.close() {
+                self.conn = Some(conn);
+                return Err(self.explain(e));
+            }
+        }
+        let db = db_path(&self.dir);
+        for suffix in ["-wal", "-journal"] {
+            let mut p = db.clone().into_os_string();
+            p.push(suffix);
+            if Path::new(&p).exists() {
+                self.restart(None)?;
+                return Err(SealError::io(
+                    "the old database left a log behind; rekey abandoned",
+                    PathBuf::from(p),
+                    std::io::Error::other("log present after close"),
+                ));
+            }
+        }
+        if stop == Some(RekeyStep::OldClosed) {
+            return Ok(());
+        }
+
+        std::fs::rename(&target, &db).map_err(|e| SealError::io("cannot replace", &db, e))?;
+        sync_dir(&self.dir)?;
+        if stop == Some(RekeyStep::Swapped) {
+            return Ok(());
+        }
+
+        let seals = copy_keys.stats().seals;
+        self.keys.update(None, |f| {
+            if let Some(p) = f.pending.take() {
+                f.current = p;
+            }
+            f.seals_reserved = seals + SEAL_RESERVATION;
+            Ok(())
+        })?;
+        self.restart(Some(new_key))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            self.conn().execute_batch("PRAGMA journal_mode=WAL;").map_err(|e| self.explain(e))?;
+        }
+        Ok(())
+    }
+
+    /// Reconnects after the connection was closed, under `key` or (when
+    /// `None`) whichever key the database on disk is sealed with.
+    fn restart(&mut self, key: Option<Key256>) -> Result<()> {
+        self.conn = None;
+        let key = match key {
+            Some(k) => k,
+            None => settle_unfinished_rekey(&self.dir, &self.keys)?,
+        };
+        let shared = Arc::new(Shared { keys: page_keys(&self.keys, &key), last_error: Mutex::new(None) });
+        self.reg = Registration::new(shared.clone(), &self.opts.lower)?;
+        self.shared = shared;
+        self.connect(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_uri;
+    use std::path::Path;
+
+    #[test]
+    fn file_uri_escapes_reserved_characters() {
+        assert_eq!(file_uri(Path::new("/a b/c?d#e%.db"), "v"), "file:/a%20b/c%3Fd%23e%25.db?vfs=v");
+        assert_eq!(file_uri(Path::new("C:\\x\\y.db"), "v"), "file:/C:/x/y.db?vfs=v");
+    }
+}

@@ -1,0 +1,47 @@
+//! Create, reopen, read back: the vault works as a database in both modes.
+
+mod common;
+
+use chartvault_seal::{JournalMode, SealError, SecretString, Unlock, Vault, OpenOptions};
+use common::*;
+
+fn round_trip(mode: JournalMode) {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut v = create(dir.path(), mode);
+        let tx = v.conn_mut().transaction().unwrap();
+        tx.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, blob BLOB);").unwrap();
+        for i in 0..2000 {
+            tx.execute("INSERT INTO t(name, blob) VALUES (?1, zeroblob(?2))", (format!("patient {i}"), i % 700)).unwrap();
+        }
+        tx.commit().unwrap();
+        v.close().unwrap();
+    }
+    let v = open(dir.path());
+    let n: i64 = v.conn().query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 2000);
+    let name: String = v.conn().query_row("SELECT name FROM t WHERE id = 1234", [], |r| r.get(0)).unwrap();
+    assert_eq!(name, "patient 1233");
+    let report = v.verify().unwrap();
+    assert!(report.is_ok(), "{report:?}");
+    assert!(report.pages > 10);
+}
+
+#[test]
+fn wal_vault_round_trips() {
+    round_trip(JournalMode::Wal);
+}
+
+#[test]
+fn delete_journal_vault_round_trips() {
+    round_trip(JournalMode::Delete);
+}
+
+#[test]
+fn wrong_password_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    create(dir.path(), JournalMode::Wal).close().unwrap();
+    let bad = SecretString::from("not the password at all");
+    let err = Vault::open(dir.path(), Unlock::Password { slot: USER, password: &bad }, &OpenOptions::default()).unwrap_err();
+    assert!(matches!(err, SealError::WrongPassword), "{err}");
+}
