@@ -7,6 +7,8 @@
 //!
 //! This crate knows nothing of clinics: it stores pages and keys.
 
+#[doc(hidden)]
+pub mod bench_support;
 mod cipher;
 mod error;
 mod kdf;
