@@ -146,10 +146,6 @@ impl PageKeys {
         }
     }
 
-    pub(crate) fn vault_id(&self) -> &[u8; VAULT_ID_LEN] {
-        &self.vault_id
-    }
-
     pub(crate) fn seals_used(&self) -> u64 {
         self.counter.used()
     }
@@ -222,6 +218,10 @@ impl PageKeys {
         if pgno == 1 {
             buf[..VAULT_ID_LEN].copy_from_slice(SQLITE_MAGIC);
         }
+        // SQLite never writes the reserved bytes, so in its page buffers
+        // they must always read the same (zero): its WAL checksums cover
+        // them, and a fresh nonce there would break the checksum chain.
+        buf[body_end..].fill(0);
         self.opens.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

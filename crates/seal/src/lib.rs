@@ -17,6 +17,7 @@ mod recovery;
 mod sealed;
 mod secret;
 mod slots;
+pub mod testkit;
 mod vault;
 #[allow(unsafe_code)]
 mod vfs;

@@ -28,8 +28,15 @@ impl SealedFile {
             let page_off = at - at % PS;
             let in_page = (at - page_off) as usize;
             let n = (PAGE_SIZE - in_page).min(buf.len() - done);
-            if self.db_read_page(&mut page, page_off)? == ffi::SQLITE_IOERR_SHORT_READ {
-                short = true;
+            match self.db_read_page(&mut page, page_off) {
+                Ok(rc) => short |= rc == ffi::SQLITE_IOERR_SHORT_READ,
+                // SQLite peeks at the header of page 1 before it takes a lock
+                // or rolls back a hot journal, and copes with garbage there:
+                // a page 1 torn by a crash must not stop the recovery that
+                // repairs it. Zeros say nothing; every use of page 1's content
+                // goes through a whole-page read, which still fails.
+                Err(_) if page_off == 0 => page.fill(0),
+                Err(e) => return Err(e),
             }
             buf[done..done + n].copy_from_slice(&page[in_page..in_page + n]);
             done += n;

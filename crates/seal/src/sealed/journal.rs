@@ -84,8 +84,8 @@ impl SealedFile {
         }
         st.last_u32_write = None;
         st.last_page_write = None;
-        let header_like = buf[..8] == MAGIC || buf[..12].iter().all(|&b| b == 0);
-        if len >= HDR_MAC_END && offset % MIN_SECTOR == 0 && header_like && buf[HDR_FIELDS..].iter().all(|&b| b == 0) {
+        let header_like = len >= HDR_MAC_END && (buf[..8] == MAGIC || buf[..12].iter().all(|&b| b == 0));
+        if header_like && offset % MIN_SECTOR == 0 && buf[HDR_FIELDS..].iter().all(|&b| b == 0) {
             // A whole new header (its magic is zero until the records are
             // synced): MAC its fields into the zero padding.
             let mut out = buf.to_vec();

@@ -223,12 +223,13 @@ impl SealedFile {
             }
             (At::FrameChecksum(frame), 8) => {
                 self.wal.chain = None;
-                let mut part = [0u8; 8 + 8 + PAGE_SIZE];
+                // The checksum, then the page whose nonce masks it.
+                let mut part = [0u8; 8 + PAGE_SIZE];
                 if !self.read_exact(&mut part, offset)? {
                     return Err(self.unexpected("read", offset, len));
                 }
                 let mut nonce = [0u8; NONCE_LEN];
-                nonce.copy_from_slice(&part[16 + PAGE_SIZE - RESERVE..][..NONCE_LEN]);
+                nonce.copy_from_slice(&part[8 + PAGE_SIZE - RESERVE..][..NONCE_LEN]);
                 let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
                 for i in 0..8 {
                     buf[i] = part[i] ^ mask[i];

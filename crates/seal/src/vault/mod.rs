@@ -178,7 +178,7 @@ impl Vault {
             Err(e) => return Err(SealError::io("cannot read", &keys_path, e)),
         };
         let file = SlotFile::parse(&bytes, &keys_path)?;
-        check_db_matches(dir, &file.vault_id)?;
+        check_db_matches(dir, &file.vault_id, &opts.lower)?;
         let vault_key = match unlock {
             Unlock::Password { slot, password } => {
                 let s = file.slot(slot).filter(|s| s.kind == SlotKind::Password);
@@ -218,7 +218,7 @@ impl Vault {
         // Exclusive locking before anything touches the WAL: the WAL index
         // then lives in heap memory and no -shm file is ever made.
         let setup = format!(
-            "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-{}; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;",
+            "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=EXTRA; PRAGMA cache_size=-{}; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;",
             self.opts.cache_kib
         );
         conn.execute_batch(&setup).map_err(|e| self.explain(e))?;
@@ -236,7 +236,13 @@ impl Vault {
         // here, by name, rather than on the caller's first query.
         conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))
             .map_err(|e| self.explain(e))?;
-        conn.execute_batch("PRAGMA synchronous=FULL;").map_err(|e| self.explain(e))?;
+        // FULL syncs the log at every commit, so a crash loses at most the
+        // unfinished transaction (and the WAL tamper check can rely on it);
+        // EXTRA also syncs the directory after deleting a rollback journal,
+        // without which a power cut could bring back a committed journal.
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
+        let sync = if mode.eq_ignore_ascii_case("wal") { "FULL" } else { "EXTRA" };
+        conn.execute_batch(&format!("PRAGMA synchronous={sync};")).map_err(|e| self.explain(e))?;
         self.conn = Some(conn);
         Ok(())
     }
@@ -306,24 +312,28 @@ pub(crate) fn page_keys(keys: &Arc<KeyState>, data_key: &Key256) -> Arc<PageKeys
     Arc::new(PageKeys::new(data_key, keys.vault_id(), counter))
 }
 
-/// Checks that the database in `dir` is a sealed database of `vault_id`.
-fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN]) -> Result<()> {
-    use std::io::Read;
+/// Checks that the database in `dir` is a sealed database of `vault_id`,
+/// reading its first bytes through the vault's lower layer.
+fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN], lower: &Lower) -> Result<()> {
     let path = db_path(dir);
+    let lower = crate::vfs::resolve(lower)?;
+    let cpath = std::ffi::CString::new(path.to_string_lossy().into_owned())
+        .map_err(|_| SealError::NotAVault { path: path.clone(), reason: "its path contains a NUL byte" })?;
+    let not_found = || SealError::NotAVault { path: dir.to_owned(), reason: "it has no database file" };
+    if !lower.access(&cpath, rusqlite::ffi::SQLITE_ACCESS_EXISTS).unwrap_or(false) {
+        return Err(not_found());
+    }
+    let (mut file, _) = lower
+        .open(&cpath, rusqlite::ffi::SQLITE_OPEN_MAIN_DB | rusqlite::ffi::SQLITE_OPEN_READONLY)
+        .map_err(|_| not_found())?;
     let mut head = [0u8; 16];
-    let mut f = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no database file" });
-        }
-        Err(e) => return Err(SealError::io("cannot open", &path, e)),
-    };
-    match f.read_exact(&mut head) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            return Err(SealError::NotAVault { path: path.clone(), reason: "the database file is empty or cut short" });
-        }
-        Err(e) => return Err(SealError::io("cannot read", &path, e)),
+    let rc = file.read(&mut head, 0);
+    file.close();
+    if rc == rusqlite::ffi::SQLITE_IOERR_SHORT_READ {
+        return Err(SealError::NotAVault { path, reason: "the database file is empty or cut short" });
+    }
+    if rc != rusqlite::ffi::SQLITE_OK {
+        return Err(SealError::io("cannot read", &path, std::io::Error::other(format!("SQLite I/O error {rc}"))));
     }
     if &head == crate::cipher::SQLITE_MAGIC {
         return Err(SealError::NotAVault { path, reason: "it is a plain, unencrypted SQLite database" });

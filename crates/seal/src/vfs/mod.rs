@@ -61,19 +61,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Registration {
     pub(crate) fn new(shared: Arc<Shared>, lower: &Lower) -> Result<Registration> {
-        // SAFETY: a null name asks for the default VFS; SQLite initialises
-        // itself if needed and returns a pointer valid for the process.
-        let os = unsafe { ffi::sqlite3_vfs_find(std::ptr::null()) };
-        if os.is_null() {
-            return Err(SealError::Sqlite(rusqlite::Error::SqliteFailure(
-                ffi::Error::new(ffi::SQLITE_ERROR),
-                Some("no default SQLite VFS".into()),
-            )));
-        }
-        let lower: Arc<dyn LowerVfs> = match lower {
-            Lower::Os => Arc::new(os::OsVfs::new(os)),
-            Lower::Custom(l) => l.clone(),
-        };
+        let os = default_vfs()?;
+        let lower = resolve(lower)?;
         let name = CString::new(format!(
             "chartvault-{}-{}",
             std::process::id(),
@@ -137,6 +126,28 @@ impl Drop for Registration {
             drop(Box::from_raw(vfs.pAppData.cast::<AppData>()));
         }
     }
+}
+
+/// The platform's default VFS.
+fn default_vfs() -> Result<*mut ffi::sqlite3_vfs> {
+    // SAFETY: a null name asks for the default VFS; SQLite initialises
+    // itself if needed and returns a pointer valid for the process.
+    let os = unsafe { ffi::sqlite3_vfs_find(std::ptr::null()) };
+    if os.is_null() {
+        return Err(SealError::Sqlite(rusqlite::Error::SqliteFailure(
+            ffi::Error::new(ffi::SQLITE_ERROR),
+            Some("no default SQLite VFS".into()),
+        )));
+    }
+    Ok(os)
+}
+
+/// The lower layer as a trait object.
+pub(crate) fn resolve(lower: &Lower) -> Result<Arc<dyn LowerVfs>> {
+    Ok(match lower {
+        Lower::Os => Arc::new(os::OsVfs::new(default_vfs()?)),
+        Lower::Custom(l) => l.clone(),
+    })
 }
 
 static IO_METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
