@@ -109,3 +109,72 @@ pub(crate) fn derive_kek(secret: &[u8], salt: &[u8; 16], params: &KdfParams) -> 
     argon2id(params, secret, salt, None, &[], out.as_mut())?;
     Ok(Key256::from_bytes(*out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex_bytes(s: &str) -> Vec<u8> {
+        s.split_whitespace().map(|b| u8::from_str_radix(b, 16).expect("hex")).collect()
+    }
+
+    /// The reference KAT's inputs, also RFC 9106 section 5.3.
+    fn rfc9106(params: &KdfParams) -> Vec<u8> {
+        let mut out = vec![0u8; 32];
+        argon2id(params, &[1u8; 32], &[2u8; 16], Some(&[3u8; 8]), &[4u8; 12], &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn argon2id_rfc9106_vector_always_runs() {
+        let p = KdfParams { m_kib: 32, t: 3, p: 4 };
+        let expect = hex_bytes("0d 64 0d f5 8d 78 76 6c 08 c0 37 a3 4a 8b 53 c9 d0 1e f0 45 2d 75 b6 5e b5 25 20 e9 6b 01 e6 59");
+        assert_eq!(rfc9106(&p), expect);
+    }
+
+    #[test]
+    fn argon2id_reference_kat_from_shared_testdata() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/vectors/argon2id_kat.txt");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("skipping Argon2id reference KAT: {} not found (the RFC 9106 vector still runs)", path.display());
+            return;
+        };
+        let grab = |prefix: &str| -> String {
+            let line = text.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix} line"));
+            line.split_once(':').expect("colon").1.trim().to_owned()
+        };
+        // "Memory: 32 KiB, Iterations: 3, Parallelism: 4 lanes, Tag length: 32 bytes"
+        let line = text.lines().find(|l| l.starts_with("Memory:")).expect("parameter line");
+        let nums: Vec<u32> = line
+            .split(',')
+            .map(|part| part.split_whitespace().find_map(|w| w.parse().ok()).expect("a number per field"))
+            .collect();
+        let params = KdfParams { m_kib: nums[0], t: nums[1], p: nums[2] };
+        let tag = hex_bytes(&text.lines().rev().find(|l| l.starts_with("Tag:")).unwrap()[4..]);
+        let mut out = vec![0u8; tag.len()];
+        argon2id(
+            &params,
+            &hex_bytes(&grab("Password[")),
+            &hex_bytes(&grab("Salt[")),
+            Some(&hex_bytes(&grab("Secret["))),
+            &hex_bytes(&grab("Associated data[")),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, tag, "Argon2id KAT with {params:?}");
+    }
+
+    #[test]
+    fn calibration_meets_the_floor() {
+        let p = KdfParams::calibrate(Duration::from_millis(50)).unwrap();
+        assert!(p.meets_minimum(), "{p:?}");
+        assert!(!KdfParams::INSECURE_FAST.meets_minimum());
+    }
+
+    #[test]
+    fn out_of_range_parameters_are_refused() {
+        for p in [KdfParams { m_kib: 64, t: 0, p: 1 }, KdfParams { m_kib: 4, t: 1, p: 1 }, KdfParams { m_kib: 64, t: 1, p: 99 }] {
+            assert!(matches!(p.validate(), Err(SealError::InvalidKdfParams(_))), "{p:?}");
+        }
+    }
+}

@@ -68,6 +68,19 @@ fn file_uri(path: &Path, vfs: &str) -> String {
     out
 }
 
+/// Whether a rollback journal is absent or committed (header zeroed).
+fn journal_is_spent(path: &Path) -> Result<bool> {
+    let mut head = [0u8; 28];
+    match std::fs::File::open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(SealError::io("cannot open", path, e)),
+        Ok(mut f) => {
+            let n = f.read(&mut head).map_err(|e| SealError::io("cannot read", path, e))?;
+            Ok(head[..n].iter().all(|&b| b == 0))
+        }
+    }
+}
+
 fn read_page1(dir: &Path) -> Result<Vec<u8>> {
     let path = db_path(dir);
     let mut page = vec![0u8; PAGE_SIZE];
@@ -167,6 +180,13 @@ impl Vault {
             }
         }
         let db = db_path(&self.dir);
+        // In exclusive locking mode a committed rollback journal is kept
+        // with its header zeroed; such a journal holds nothing to roll back.
+        let mut journal = db.clone().into_os_string();
+        journal.push("-journal");
+        if journal_is_spent(Path::new(&journal))? {
+            remove_if_exists(Path::new(&journal))?;
+        }
         for suffix in ["-wal", "-journal"] {
             let mut p = db.clone().into_os_string();
             p.push(suffix);

@@ -184,12 +184,7 @@ impl PageKeys {
         self.counter.take()?;
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
-        let buf = InOutBuf::new(&plain[start..body_end], &mut out[start..body_end])
-            .expect("input and output slices have the same length");
-        let tag = self
-            .aead
-            .encrypt_inout_detached(&Nonce::from(nonce), &self.ad(pgno), buf)
-            .expect("a page is far below the AES-GCM length limit");
+        let tag = aead_seal(&self.aead, &nonce, &self.ad(pgno), &plain[start..body_end], &mut out[start..body_end]);
         out[body_end..body_end + NONCE_LEN].copy_from_slice(&nonce);
         out[body_end + NONCE_LEN..].copy_from_slice(&tag);
         self.seals.fetch_add(1, Ordering::Relaxed);
@@ -210,11 +205,10 @@ impl PageKeys {
             0
         };
         let (body, reserve) = buf.split_at_mut(body_end);
-        let nonce = Nonce::try_from(&reserve[..NONCE_LEN]).expect("12-byte nonce");
-        let tag = Tag::try_from(&reserve[NONCE_LEN..]).expect("16-byte tag");
-        self.aead
-            .decrypt_inout_detached(&nonce, &self.ad(pgno), (&mut body[start..]).into(), &tag)
-            .map_err(|_| OpenFailure::Auth)?;
+        let (nonce, tag) = reserve.split_at(NONCE_LEN);
+        if !aead_open(&self.aead, nonce, &self.ad(pgno), &mut body[start..], tag) {
+            return Err(OpenFailure::Auth);
+        }
         if pgno == 1 {
             buf[..VAULT_ID_LEN].copy_from_slice(SQLITE_MAGIC);
         }
@@ -258,6 +252,26 @@ impl PageKeys {
     }
 }
 
+/// AES-256-GCM from `input` into `output` (same length); returns the tag.
+/// The one sealing primitive of every page, and what the known-answer
+/// tests exercise.
+pub(crate) fn aead_seal(aead: &Aes256Gcm, nonce: &[u8; NONCE_LEN], ad: &[u8], input: &[u8], output: &mut [u8]) -> [u8; TAG_LEN] {
+    let buf = InOutBuf::new(input, output).expect("input and output slices have the same length");
+    aead.encrypt_inout_detached(&Nonce::from(*nonce), ad, buf)
+        .expect("a page is far below the AES-GCM length limit")
+        .into()
+}
+
+/// Authenticates and decrypts `buf` in place; `false` (and garbage in
+/// `buf`) if the tag does not match. The tag comparison is constant-time
+/// inside `aes-gcm`.
+pub(crate) fn aead_open(aead: &Aes256Gcm, nonce: &[u8], ad: &[u8], buf: &mut [u8], tag: &[u8]) -> bool {
+    let (Ok(nonce), Ok(tag)) = (Nonce::try_from(nonce), Tag::try_from(tag)) else {
+        return false;
+    };
+    aead.decrypt_inout_detached(&nonce, ad, buf.into(), &tag).is_ok()
+}
+
 /// Refuses a page 1 that would not be a sealed page of this vault: SQLite's
 /// magic, 4096-byte pages and exactly [`RESERVE`] reserved bytes.
 fn check_page1(plain: &[u8]) -> Result<()> {
@@ -282,6 +296,9 @@ pub(crate) fn nonce_rng() -> Result<StdRng> {
     use rand::SeedableRng;
     StdRng::try_from_rng(&mut rand::rngs::SysRng).map_err(|_| SealError::Random)
 }
+
+#[cfg(test)]
+mod kat_tests;
 
 #[cfg(test)]
 mod tests {
