@@ -340,6 +340,35 @@ impl SlotFile {
     }
 }
 
+/// What a key-slot file says about itself, readable without any secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotFileInfo {
+    /// The vault id, in hex.
+    pub vault_id: String,
+    /// The epoch of the data key in force.
+    pub epoch: u32,
+    /// Page seals recorded as used under that key (an upper bound).
+    pub seals_reserved: u64,
+    /// Whether a rekey was interrupted and awaits settling at next open.
+    pub rekey_pending: bool,
+    /// The slots.
+    pub slots: Vec<crate::SlotInfo>,
+}
+
+/// Parses a key-slot file's bytes (checking its structure and checksum, not
+/// its authentication code, which needs a key). Never panics, whatever the
+/// input; this is the fuzzed entry point.
+pub fn inspect_slot_file(bytes: &[u8]) -> Result<SlotFileInfo> {
+    let f = SlotFile::parse(bytes, Path::new("<slot file>"))?;
+    Ok(SlotFileInfo {
+        vault_id: f.vault_id.iter().map(|b| format!("{b:02x}")).collect(),
+        epoch: f.current.epoch,
+        seals_reserved: f.seals_reserved,
+        rekey_pending: f.pending.is_some(),
+        slots: f.slots.iter().map(|s| crate::SlotInfo { name: s.name.clone(), kind: s.kind, kdf: s.kdf }).collect(),
+    })
+}
+
 fn put_wrapped(b: &mut Vec<u8>, w: &Wrapped) {
     b.extend_from_slice(&w.nonce);
     b.extend_from_slice(&w.ct);
