@@ -83,4 +83,3 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
-

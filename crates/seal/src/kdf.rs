@@ -99,8 +99,7 @@ pub(crate) fn argon2id(
             .map_err(|e| SealError::InvalidKdfParams(e.to_string()))?,
         None => Argon2::new(Algorithm::Argon2id, Version::V0x13, p),
     };
-    ctx.hash_password_into(password, salt, out)
-        .map_err(|e| SealError::InvalidKdfParams(e.to_string()))
+    ctx.hash_password_into(password, salt, out).map_err(|e| SealError::InvalidKdfParams(e.to_string()))
 }
 
 /// The key-encryption key of one slot.
@@ -128,13 +127,16 @@ mod tests {
     #[test]
     fn argon2id_rfc9106_vector_always_runs() {
         let p = KdfParams { m_kib: 32, t: 3, p: 4 };
-        let expect = hex_bytes("0d 64 0d f5 8d 78 76 6c 08 c0 37 a3 4a 8b 53 c9 d0 1e f0 45 2d 75 b6 5e b5 25 20 e9 6b 01 e6 59");
+        let expect = hex_bytes(
+            "0d 64 0d f5 8d 78 76 6c 08 c0 37 a3 4a 8b 53 c9 d0 1e f0 45 2d 75 b6 5e b5 25 20 e9 6b 01 e6 59",
+        );
         assert_eq!(rfc9106(&p), expect);
     }
 
     #[test]
     fn argon2id_reference_kat_from_shared_testdata() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/vectors/argon2id_kat.txt");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/vectors/argon2id_kat.txt");
         let Ok(text) = std::fs::read_to_string(&path) else {
             eprintln!("skipping Argon2id reference KAT: {} not found (the RFC 9106 vector still runs)", path.display());
             return;
@@ -173,7 +175,11 @@ mod tests {
 
     #[test]
     fn out_of_range_parameters_are_refused() {
-        for p in [KdfParams { m_kib: 64, t: 0, p: 1 }, KdfParams { m_kib: 4, t: 1, p: 1 }, KdfParams { m_kib: 64, t: 1, p: 99 }] {
+        for p in [
+            KdfParams { m_kib: 64, t: 0, p: 1 },
+            KdfParams { m_kib: 4, t: 1, p: 1 },
+            KdfParams { m_kib: 64, t: 1, p: 99 },
+        ] {
             assert!(matches!(p.validate(), Err(SealError::InvalidKdfParams(_))), "{p:?}");
         }
     }

@@ -26,12 +26,12 @@ pub use cipher::{CryptoStats, PAGE_SIZE, REKEY_DUE_AFTER, RESERVE, SEAL_HARD_LIM
 pub use error::{FileKind, Result, SealError};
 pub use kdf::KdfParams;
 pub use lower::{Lower, LowerFile, LowerVfs};
+pub use recovery::RecoveryCode;
+/// The `rusqlite` this crate is built against, for callers to name its types.
+pub use rusqlite;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use slots::{SlotFileInfo, SlotKind, inspect_slot_file};
-pub use recovery::RecoveryCode;
 #[doc(hidden)]
 pub use vault::RekeyStep;
 pub use vault::{CreateOptions, JournalMode, OpenOptions, SlotInfo, Unlock, Vault, VerifyReport};
 pub use vfs::cache_stats;
-/// The `rusqlite` this crate is built against, for callers to name its types.
-pub use rusqlite;

@@ -73,7 +73,10 @@ mod tests {
         assert_eq!(normalize(&typed).unwrap(), canon);
         assert!(normalize("too short").is_none());
         assert!(normalize(&format!("{shown}U")).is_none());
-        assert_eq!(normalize("O0000-00000-00000-00000-00000-0000I").unwrap().as_slice(), b"000000000000000000000000000001");
+        assert_eq!(
+            normalize("O0000-00000-00000-00000-00000-0000I").unwrap().as_slice(),
+            b"000000000000000000000000000001"
+        );
     }
 
     #[test]

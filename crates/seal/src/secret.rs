@@ -13,8 +13,7 @@ impl Key256 {
     /// A fresh key from the operating system's random number generator.
     pub fn random() -> crate::Result<Self> {
         let mut key = SecretBox::new(Box::new([0u8; 32]));
-        getrandom::fill(secrecy::ExposeSecretMut::expose_secret_mut(&mut key))
-            .map_err(|_| crate::SealError::Random)?;
+        getrandom::fill(secrecy::ExposeSecretMut::expose_secret_mut(&mut key)).map_err(|_| crate::SealError::Random)?;
         Ok(Key256(key))
     }
 

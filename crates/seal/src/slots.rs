@@ -262,7 +262,10 @@ impl SlotFile {
     pub fn parse(bytes: &[u8], path: &Path) -> Result<SlotFile> {
         let corrupt = |reason| SealError::SlotFileCorrupt { path: path.to_owned(), reason };
         if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(SealError::NotAVault { path: path.to_owned(), reason: "the key-slot file has no Chartvault signature" });
+            return Err(SealError::NotAVault {
+                path: path.to_owned(),
+                reason: "the key-slot file has no Chartvault signature",
+            });
         }
         if bytes.len() > MAX_FILE_LEN {
             return Err(corrupt("file is larger than any slot file"));
@@ -447,9 +450,7 @@ pub(crate) fn tmp_path(path: &Path) -> PathBuf {
 /// Makes a rename in `dir` durable.
 #[cfg(unix)]
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| SealError::io("cannot sync directory", dir, e))
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| SealError::io("cannot sync directory", dir, e))
 }
 
 /// Windows has no directory fsync; `MoveFileEx` (behind `std::fs::rename`)

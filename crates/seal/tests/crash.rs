@@ -51,7 +51,11 @@ fn opts(disk: &Arc<SimDisk>) -> OpenOptions {
 fn create(dir: &Path, disk: &Arc<SimDisk>, mode: JournalMode) -> Vault {
     let o = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), journal_mode: mode, open: opts(disk) };
     let (v, _) = Vault::create(dir, common::USER, &common::password(), &o).expect("create");
-    v.conn().execute_batch("CREATE TABLE t(txn INTEGER, k INTEGER, v BLOB, PRIMARY KEY(txn, k)); CREATE INDEX t_len ON t(length(v));").unwrap();
+    v.conn()
+        .execute_batch(
+            "CREATE TABLE t(txn INTEGER, k INTEGER, v BLOB, PRIMARY KEY(txn, k)); CREATE INDEX t_len ON t(length(v));",
+        )
+        .unwrap();
     v
 }
 
@@ -120,7 +124,8 @@ fn seeds(all: std::ops::Range<u64>) -> Vec<u64> {
     }
 }
 
-const MODES: [CrashMode; 4] = [CrashMode::DropUnsynced, CrashMode::RandomSubset, CrashMode::Torn(512), CrashMode::Torn(4096)];
+const MODES: [CrashMode; 4] =
+    [CrashMode::DropUnsynced, CrashMode::RandomSubset, CrashMode::Torn(512), CrashMode::Torn(4096)];
 
 /// Runs the workload until the power is cut after `cut` disk operations.
 fn crash_trial(mode: JournalMode, seed: u64) {
@@ -140,7 +145,8 @@ fn crash_trial(mode: JournalMode, seed: u64) {
             break;
         }
         pending = acked.clone();
-        if txn % 7 == 0 && mode == JournalMode::Wal && v.conn().execute_batch("PRAGMA wal_checkpoint(PASSIVE)").is_err() {
+        if txn % 7 == 0 && mode == JournalMode::Wal && v.conn().execute_batch("PRAGMA wal_checkpoint(PASSIVE)").is_err()
+        {
             break;
         }
         if txn % 11 == 0 && v.conn().execute_batch("VACUUM").is_err() {
@@ -190,7 +196,10 @@ fn fault_sweep(mode: JournalMode, make: fn(u64) -> Fault) {
                 break;
             }
             pending = acked.clone();
-            if txn == 6 && mode == JournalMode::Wal && v.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").is_err() {
+            if txn == 6
+                && mode == JournalMode::Wal
+                && v.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").is_err()
+            {
                 break;
             }
             // Shrinks the file: the truncates of the sweep.
@@ -283,7 +292,6 @@ fn full_disk_refuses_the_write_and_keeps_what_was_committed() {
         }
     }
 }
-
 
 /// Regression: SQLite rewrites the checksums of WAL frames it overwrote in
 /// place within a transaction, reading the previous frame's checksum alone;

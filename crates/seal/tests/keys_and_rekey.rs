@@ -50,7 +50,11 @@ fn slot_changes_rewrite_only_the_slot_file() {
     assert_eq!(names, ["alice", "recovery", "bob"]);
     assert!(v.slots().iter().any(|s| s.kind == SlotKind::RecoveryCode));
     v.close().unwrap();
-    assert_eq!(std::fs::read(dir.path().join("vault.db")).unwrap(), db_before, "slot changes must not touch the database");
+    assert_eq!(
+        std::fs::read(dir.path().join("vault.db")).unwrap(),
+        db_before,
+        "slot changes must not touch the database"
+    );
 
     assert!(matches!(open_with(dir.path(), USER, "correct horse battery staple"), Err(SealError::WrongPassword)));
     let v = open_with(dir.path(), USER, "alice's new passphrase").unwrap();
@@ -82,7 +86,10 @@ fn recovery_code_opens_the_vault_and_can_be_replaced() {
     let new_code = v.replace_recovery_code().unwrap();
     v.close().unwrap();
     let old = SecretString::from(code.expose_secret().to_owned());
-    assert!(matches!(Vault::open(dir.path(), Unlock::RecoveryCode(&old), &OpenOptions::default()), Err(SealError::WrongPassword)));
+    assert!(matches!(
+        Vault::open(dir.path(), Unlock::RecoveryCode(&old), &OpenOptions::default()),
+        Err(SealError::WrongPassword)
+    ));
     let new = SecretString::from(new_code.expose_secret().to_owned());
     assert!(Vault::open(dir.path(), Unlock::RecoveryCode(&new), &OpenOptions::default()).is_ok());
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use chartvault_seal::{JournalMode, SealError, SecretString, Unlock, Vault, OpenOptions};
+use chartvault_seal::{JournalMode, OpenOptions, SealError, SecretString, Unlock, Vault};
 use common::*;
 
 fn round_trip(mode: JournalMode) {
@@ -12,7 +12,8 @@ fn round_trip(mode: JournalMode) {
         let tx = v.conn_mut().transaction().unwrap();
         tx.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, blob BLOB);").unwrap();
         for i in 0..2000 {
-            tx.execute("INSERT INTO t(name, blob) VALUES (?1, zeroblob(?2))", (format!("patient {i}"), i % 700)).unwrap();
+            tx.execute("INSERT INTO t(name, blob) VALUES (?1, zeroblob(?2))", (format!("patient {i}"), i % 700))
+                .unwrap();
         }
         tx.commit().unwrap();
         v.close().unwrap();
@@ -42,6 +43,7 @@ fn wrong_password_is_reported_as_such() {
     let dir = tempfile::tempdir().unwrap();
     create(dir.path(), JournalMode::Wal).close().unwrap();
     let bad = SecretString::from("not the password at all");
-    let err = Vault::open(dir.path(), Unlock::Password { slot: USER, password: &bad }, &OpenOptions::default()).unwrap_err();
+    let err =
+        Vault::open(dir.path(), Unlock::Password { slot: USER, password: &bad }, &OpenOptions::default()).unwrap_err();
     assert!(matches!(err, SealError::WrongPassword), "{err}");
 }

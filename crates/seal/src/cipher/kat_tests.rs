@@ -48,7 +48,8 @@ fn gcm_spec_aes256_cases_always_run() {
 
 #[test]
 fn wycheproof_aes_gcm_256_bit_key_96_bit_iv() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/vectors/wycheproof_aes_gcm_test.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/vectors/wycheproof_aes_gcm_test.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("skipping Wycheproof AES-GCM vectors: {} not found (the GCM-spec cases still run)", path.display());
         return;
@@ -66,7 +67,8 @@ fn wycheproof_aes_gcm_256_bit_key_96_bit_iv() {
                 Some("invalid") => false,
                 other => panic!("unexpected result {other:?}"),
             };
-            let ok = check(&field("key"), &field("iv"), &field("aad"), &field("msg"), &field("ct"), &field("tag"), valid);
+            let ok =
+                check(&field("key"), &field("iv"), &field("aad"), &field("msg"), &field("ct"), &field("tag"), valid);
             assert!(ok, "Wycheproof tcId {} ({})", t["tcId"], t["comment"]);
             run += 1;
         }

@@ -135,15 +135,7 @@ impl PageKeys {
         let mask = Aes256::new((&*derive(b"chartvault checksum mask v1")).into());
         let header_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(derive(b"chartvault log header mac v1").as_ref())
             .expect("HMAC takes any key length");
-        PageKeys {
-            aead,
-            mask,
-            header_mac,
-            vault_id,
-            counter,
-            seals: AtomicU64::new(0),
-            opens: AtomicU64::new(0),
-        }
+        PageKeys { aead, mask, header_mac, vault_id, counter, seals: AtomicU64::new(0), opens: AtomicU64::new(0) }
     }
 
     pub(crate) fn seals_used(&self) -> u64 {
@@ -255,7 +247,13 @@ impl PageKeys {
 /// AES-256-GCM from `input` into `output` (same length); returns the tag.
 /// The one sealing primitive of every page, and what the known-answer
 /// tests exercise.
-pub(crate) fn aead_seal(aead: &Aes256Gcm, nonce: &[u8; NONCE_LEN], ad: &[u8], input: &[u8], output: &mut [u8]) -> [u8; TAG_LEN] {
+pub(crate) fn aead_seal(
+    aead: &Aes256Gcm,
+    nonce: &[u8; NONCE_LEN],
+    ad: &[u8],
+    input: &[u8],
+    output: &mut [u8],
+) -> [u8; TAG_LEN] {
     let buf = InOutBuf::new(input, output).expect("input and output slices have the same length");
     aead.encrypt_inout_detached(&Nonce::from(*nonce), ad, buf)
         .expect("a page is far below the AES-GCM length limit")
@@ -371,10 +369,13 @@ mod tests {
     fn seal_counter_persists_reservations_ahead_and_stops_at_the_hard_limit() {
         let persisted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let p2 = persisted.clone();
-        let c = SealCounter::new(SEAL_HARD_LIMIT - 3, Box::new(move |n| {
-            p2.lock().unwrap().push(n);
-            Ok(())
-        }));
+        let c = SealCounter::new(
+            SEAL_HARD_LIMIT - 3,
+            Box::new(move |n| {
+                p2.lock().unwrap().push(n);
+                Ok(())
+            }),
+        );
         c.take().unwrap();
         c.take().unwrap();
         assert_eq!(persisted.lock().unwrap().len(), 1, "one reservation covers many seals");

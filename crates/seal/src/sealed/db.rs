@@ -15,7 +15,7 @@ pub(crate) fn pgno_of(offset: u64) -> u32 {
 
 impl SealedFile {
     pub(super) fn db_read(&mut self, buf: &mut [u8], offset: u64) -> IoResult<c_int> {
-        if buf.len() == PAGE_SIZE && offset % PS == 0 {
+        if buf.len() == PAGE_SIZE && offset.is_multiple_of(PS) {
             return self.db_read_page(buf, offset);
         }
         // A partial read (SQLite reads the first 100 bytes of page 1 before
@@ -66,7 +66,7 @@ impl SealedFile {
     }
 
     pub(super) fn db_write(&mut self, buf: &[u8], offset: u64) -> IoResult {
-        if buf.len() != PAGE_SIZE || offset % PS != 0 {
+        if buf.len() != PAGE_SIZE || !offset.is_multiple_of(PS) {
             return Err(self.unexpected("write", offset, buf.len()));
         }
         let pgno = pgno_of(offset);

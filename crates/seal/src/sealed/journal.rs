@@ -69,8 +69,8 @@ impl SealedFile {
         }
         if len == 4 {
             let value = u32_at(buf, 0);
-            if let Some((page_off, nonce)) = st.last_page_write.take() {
-                if offset == page_off + PAGE_SIZE as u64 {
+            if let Some((page_off, nonce)) = st.last_page_write.take()
+                && offset == page_off + PAGE_SIZE as u64 {
                     let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
                     let mut out = [0u8; 4];
                     for i in 0..4 {
@@ -78,14 +78,13 @@ impl SealedFile {
                     }
                     return ok_or_fail(self.lower.write(&out, offset));
                 }
-            }
             st.last_u32_write = Some((offset, value));
             return ok_or_fail(self.lower.write(buf, offset));
         }
         st.last_u32_write = None;
         st.last_page_write = None;
         let header_like = len >= HDR_MAC_END && (buf[..8] == MAGIC || buf[..12].iter().all(|&b| b == 0));
-        if header_like && offset % MIN_SECTOR == 0 && buf[HDR_FIELDS..].iter().all(|&b| b == 0) {
+        if header_like && offset.is_multiple_of(MIN_SECTOR) && buf[HDR_FIELDS..].iter().all(|&b| b == 0) {
             // A whole new header (its magic is zero until the records are
             // synced): MAC its fields into the zero padding.
             let mut out = buf.to_vec();
@@ -96,7 +95,7 @@ impl SealedFile {
             out[HDR_FIELDS..HDR_MAC_END].copy_from_slice(&mac);
             return ok_or_fail(self.lower.write(&out, offset));
         }
-        if len == 12 && buf[..8] == MAGIC && offset % MIN_SECTOR == 0 {
+        if len == 12 && buf[..8] == MAGIC && offset.is_multiple_of(MIN_SECTOR) {
             // SQLite updating nRec after syncing the records: re-MAC.
             let mut hdr = [0u8; HDR_MAC_END];
             if !self.read_exact(&mut hdr[..HDR_FIELDS], offset)? {
@@ -127,24 +126,22 @@ impl SealedFile {
             return Ok(rc);
         }
         if len == 4 {
-            if let Some((page_off, nonce, sum)) = self.journal.last_page_read.take() {
-                if offset == page_off + PAGE_SIZE as u64 {
+            if let Some((page_off, nonce, sum)) = self.journal.last_page_read.take()
+                && offset == page_off + PAGE_SIZE as u64 {
                     let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
                     for i in 0..4 {
                         buf[i] ^= mask[i];
                     }
-                    if let Some(init) = self.journal.cksum_init {
-                        if u32_at(buf, 0) != init.wrapping_add(sum) {
+                    if let Some(init) = self.journal.cksum_init
+                        && u32_at(buf, 0) != init.wrapping_add(sum) {
                             return Err(self.tampered_log(offset, "journal record checksum does not match its page"));
                         }
-                    }
                     return Ok(rc);
                 }
-            }
             self.journal.last_u32_read = Some((offset, u32_at(buf, 0)));
             return Ok(rc);
         }
-        if len == 8 && buf[..] == MAGIC && offset % MIN_SECTOR == 0 {
+        if len == 8 && buf[..] == MAGIC && offset.is_multiple_of(MIN_SECTOR) {
             let mut hdr = [0u8; HDR_MAC_END];
             if !self.read_exact(&mut hdr, offset)?
                 || !self.keys.header_mac_ok(MAC_DOMAIN, offset, &hdr[..HDR_FIELDS], &hdr[HDR_FIELDS..])

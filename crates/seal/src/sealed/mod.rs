@@ -67,7 +67,13 @@ pub(crate) struct SealedFile {
 }
 
 impl SealedFile {
-    pub(crate) fn new(kind: FileKind, path: PathBuf, lower: Box<dyn LowerFile>, keys: Arc<PageKeys>, rng: StdRng) -> Self {
+    pub(crate) fn new(
+        kind: FileKind,
+        path: PathBuf,
+        lower: Box<dyn LowerFile>,
+        keys: Arc<PageKeys>,
+        rng: StdRng,
+    ) -> Self {
         SealedFile {
             kind,
             path,
@@ -117,11 +123,10 @@ impl SealedFile {
     /// Called before any operation other than a read or write: a WAL frame
     /// header held back for its page must not be left behind.
     fn before_other_op(&mut self, op: &'static str) -> IoResult {
-        if self.kind == FileKind::Wal {
-            if let Some(off) = self.wal.take_pending_header_offset() {
+        if self.kind == FileKind::Wal
+            && let Some(off) = self.wal.take_pending_header_offset() {
                 return Err(self.unexpected(op, off, 0));
             }
-        }
         Ok(())
     }
 
@@ -130,10 +135,7 @@ impl SealedFile {
     }
 
     fn tampered_page(&self, pgno: u32) -> Fail {
-        Fail::sealed(
-            ffi::SQLITE_IOERR_DATA,
-            SealError::TamperedPage { kind: self.kind, path: self.path.clone(), pgno },
-        )
+        Fail::sealed(ffi::SQLITE_IOERR_DATA, SealError::TamperedPage { kind: self.kind, path: self.path.clone(), pgno })
     }
 
     fn tampered_log(&self, offset: u64, what: &'static str) -> Fail {
@@ -162,9 +164,7 @@ impl SealedFile {
     /// Seals `plain` as page `pgno` into `self.scratch[at..at + PAGE_SIZE]`.
     fn seal_into_scratch(&mut self, pgno: u32, plain: &[u8], at: usize) -> IoResult<[u8; 12]> {
         let out = &mut self.scratch[at..at + PAGE_SIZE];
-        self.keys
-            .seal_page(pgno, plain, out, &mut self.rng)
-            .map_err(|e| Fail::sealed(ffi::SQLITE_IOERR_WRITE, e))
+        self.keys.seal_page(pgno, plain, out, &mut self.rng).map_err(|e| Fail::sealed(ffi::SQLITE_IOERR_WRITE, e))
     }
 }
 

@@ -38,7 +38,10 @@ fn wal_checksum(big_endian: bool, data: &[u8], mut s: (u32, u32)) -> (u32, u32) 
         let (a, b) = if big_endian {
             (u32_at(pair, 0), u32_at(pair, 4))
         } else {
-            (u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]), u32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]))
+            (
+                u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]),
+                u32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]),
+            )
         };
         s.0 = s.0.wrapping_add(a).wrapping_add(s.1);
         s.1 = s.1.wrapping_add(b).wrapping_add(s.0);
@@ -190,11 +193,10 @@ impl SealedFile {
     }
 
     fn frame_pgno(&mut self, frame: u64) -> IoResult<u32> {
-        if let Some(&p) = self.wal.frame_pgno.get((frame - 1) as usize) {
-            if p != 0 {
+        if let Some(&p) = self.wal.frame_pgno.get((frame - 1) as usize)
+            && p != 0 {
                 return Ok(p);
             }
-        }
         let mut hdr = [0u8; 4];
         let off = frame_offset(frame);
         if !self.read_exact(&mut hdr, off)? {
@@ -314,10 +316,7 @@ impl SealedFile {
             return Ok(ffi::SQLITE_OK);
         };
         let sums = wal_checksum(chain.big_endian, page, wal_checksum(chain.big_endian, &hdr[..8], chain.sums));
-        let intact = opened
-            && hdr[8..16] == chain.salts
-            && u32_at(hdr, 16) == sums.0
-            && u32_at(hdr, 20) == sums.1;
+        let intact = opened && hdr[8..16] == chain.salts && u32_at(hdr, 16) == sums.0 && u32_at(hdr, 20) == sums.1;
         if intact {
             self.wal.note_pgno(frame, pgno);
             self.wal.chain = Some(Chain { sums, next_frame: frame + 1, ..chain });
@@ -325,7 +324,9 @@ impl SealedFile {
         }
         if self.later_transactions_intact(frame, &chain.salts)? {
             buf.fill(0);
-            return Err(self.tampered_log(offset, "a WAL frame before later committed transactions failed authentication"));
+            return Err(
+                self.tampered_log(offset, "a WAL frame before later committed transactions failed authentication")
+            );
         }
         // The torn tail of an unfinished transaction: make sure SQLite sees
         // the end of the log here (page number 0, salts that cannot match),

@@ -166,7 +166,10 @@ impl SimDisk {
     /// Replaces a file's contents, durably (for tamper tests).
     pub fn put(&self, path: &str, bytes: Vec<u8>) {
         let mut d = self.lock();
-        d.files.insert(path.to_owned(), FileState { durable: Some(bytes.clone()), current: Some(bytes), ..Default::default() });
+        d.files.insert(
+            path.to_owned(),
+            FileState { durable: Some(bytes.clone()), current: Some(bytes), ..Default::default() },
+        );
     }
 
     /// Paths of the files that exist now.
@@ -215,7 +218,10 @@ impl SimDisk {
                 content = None;
             }
             if let Some(c) = content {
-                files.insert(path.clone(), FileState { durable: Some(c.clone()), current: Some(c), ..Default::default() });
+                files.insert(
+                    path.clone(),
+                    FileState { durable: Some(c.clone()), current: Some(c), ..Default::default() },
+                );
             }
         }
         Arc::new(SimDisk { disk: Mutex::new(Disk { files, ..Default::default() }) })

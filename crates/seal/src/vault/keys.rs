@@ -48,7 +48,11 @@ impl KeyState {
 
     /// Applies `change` to a copy of the slot file and writes it; memory is
     /// updated only once the new file is durable.
-    pub(crate) fn update(&self, stop_after: Option<WriteStep>, change: impl FnOnce(&mut SlotFile) -> Result<()>) -> Result<()> {
+    pub(crate) fn update(
+        &self,
+        stop_after: Option<WriteStep>,
+        change: impl FnOnce(&mut SlotFile) -> Result<()>,
+    ) -> Result<()> {
         let mut file = self.lock();
         let mut next = file.clone();
         change(&mut next)?;

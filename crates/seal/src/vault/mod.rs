@@ -22,9 +22,9 @@ use crate::slots::{DataKeyEntry, Slot, SlotFile, SlotKind};
 use crate::vfs::{Registration, set_reserve_bytes};
 use crate::{CryptoStats, Result, SealError};
 
+pub use rekey::RekeyStep;
 pub use slot_admin::SlotInfo;
 pub use verify::VerifyReport;
-pub use rekey::RekeyStep;
 
 pub(crate) use keys::KeyState;
 
@@ -134,7 +134,12 @@ impl Vault {
     /// Creates a vault in `dir` (made if missing, refused if it already holds
     /// a vault) with one password slot named `slot` and a recovery-code slot.
     /// Returns the open vault and the recovery code, to show once.
-    pub fn create(dir: &Path, slot: &str, password: &SecretString, opts: &CreateOptions) -> Result<(Vault, RecoveryCode)> {
+    pub fn create(
+        dir: &Path,
+        slot: &str,
+        password: &SecretString,
+        opts: &CreateOptions,
+    ) -> Result<(Vault, RecoveryCode)> {
         crate::slots::check_name(slot)?;
         if slot == RECOVERY_SLOT {
             return Err(SealError::InvalidSlotName(slot.to_owned()));
@@ -198,7 +203,13 @@ impl Vault {
     }
 
     /// Registers the VFS for `data_key` and opens the connection.
-    fn start(dir: &Path, keys: KeyState, data_key: Key256, opts: OpenOptions, new_mode: Option<JournalMode>) -> Result<Vault> {
+    fn start(
+        dir: &Path,
+        keys: KeyState,
+        data_key: Key256,
+        opts: OpenOptions,
+        new_mode: Option<JournalMode>,
+    ) -> Result<Vault> {
         let keys = Arc::new(keys);
         let shared = Arc::new(Shared { keys: page_keys(&keys, &data_key), last_error: Mutex::new(None) });
         drop(data_key);

@@ -140,7 +140,8 @@ impl Vault {
     /// (the vault must then be dropped and reopened). For crash tests.
     #[doc(hidden)]
     pub fn rekey_stopping_after(&mut self, stop: Option<RekeyStep>) -> Result<()> {
-        let mode: String = self.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
+        let mode: String =
+            self.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
         let vault_id = self.keys.vault_id();
         let epoch = self.keys.lock().current.epoch + 1;
         let new_key = Key256::random()?;
@@ -173,12 +174,11 @@ impl Vault {
             return Ok(());
         }
 
-        if let Some(conn) = self.conn.take() {
-            if let Err((conn, e)) = conn.close() {
+        if let Some(conn) = self.conn.take()
+            && let Err((conn, e)) = conn.close() {
                 self.conn = Some(conn);
                 return Err(self.explain(e));
             }
-        }
         let db = db_path(&self.dir);
         // In exclusive locking mode a committed rollback journal is kept
         // with its header zeroed; such a journal holds nothing to roll back.

@@ -33,7 +33,14 @@ impl Vault {
                 Ok(k)
             }
             // The parameters already calibrated for this vault.
-            None => Ok(self.keys.lock().slots.iter().map(|s| s.kdf).max_by_key(|k| (k.m_kib, k.t)).unwrap_or(KdfParams::MINIMUM)),
+            None => Ok(self
+                .keys
+                .lock()
+                .slots
+                .iter()
+                .map(|s| s.kdf)
+                .max_by_key(|k| (k.m_kib, k.t))
+                .unwrap_or(KdfParams::MINIMUM)),
         }
     }
 
@@ -44,7 +51,14 @@ impl Vault {
         }
         let kdf = self.kdf_for_new_slot(kdf)?;
         let vault_id = self.keys.vault_id();
-        let slot = Slot::new(&vault_id, name, SlotKind::Password, kdf, password.expose_secret().as_bytes(), self.keys.vault_key())?;
+        let slot = Slot::new(
+            &vault_id,
+            name,
+            SlotKind::Password,
+            kdf,
+            password.expose_secret().as_bytes(),
+            self.keys.vault_key(),
+        )?;
         self.keys.update(None, |f| {
             if f.slot(name).is_some() {
                 return Err(SealError::SlotExists(name.to_owned()));
@@ -63,7 +77,14 @@ impl Vault {
         };
         let kdf = self.kdf_for_new_slot(kdf)?;
         let vault_id = self.keys.vault_id();
-        let slot = Slot::new(&vault_id, name, SlotKind::Password, kdf, password.expose_secret().as_bytes(), self.keys.vault_key())?;
+        let slot = Slot::new(
+            &vault_id,
+            name,
+            SlotKind::Password,
+            kdf,
+            password.expose_secret().as_bytes(),
+            self.keys.vault_key(),
+        )?;
         self.keys.update(None, |f| {
             let i = f.slots.iter().position(|s| s.name == name && s.kind == SlotKind::Password);
             let i = i.ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
@@ -75,7 +96,8 @@ impl Vault {
     /// Removes a slot. The last slot cannot be removed.
     pub fn remove_slot(&self, name: &str) -> Result<()> {
         self.keys.update(None, |f| {
-            let i = f.slots.iter().position(|s| s.name == name).ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
+            let i =
+                f.slots.iter().position(|s| s.name == name).ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
             if f.slots.len() == 1 {
                 return Err(SealError::LastSlot);
             }

@@ -72,7 +72,11 @@ impl Vault {
                     page.copy_from_slice(&frame[24..]);
                     report.wal_frames += 1;
                     if pgno == 0 || keys.open_page(pgno, &mut page).is_err() {
-                        report.problems.push(SealError::TamperedPage { kind: FileKind::Wal, path: wal_path.clone(), pgno });
+                        report.problems.push(SealError::TamperedPage {
+                            kind: FileKind::Wal,
+                            path: wal_path.clone(),
+                            pgno,
+                        });
                     }
                 }
             }
@@ -92,6 +96,8 @@ impl Vault {
 
 fn read_all(path: &std::path::Path) -> Result<Vec<u8>> {
     let mut v = Vec::new();
-    std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut v)).map_err(|e| SealError::io("cannot read", path, e))?;
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut v))
+        .map_err(|e| SealError::io("cannot read", path, e))?;
     Ok(v)
 }

@@ -63,12 +63,9 @@ impl Registration {
     pub(crate) fn new(shared: Arc<Shared>, lower: &Lower) -> Result<Registration> {
         let os = default_vfs()?;
         let lower = resolve(lower)?;
-        let name = CString::new(format!(
-            "chartvault-{}-{}",
-            std::process::id(),
-            NEXT_ID.fetch_add(1, Ordering::Relaxed)
-        ))
-        .expect("no NUL in name");
+        let name =
+            CString::new(format!("chartvault-{}-{}", std::process::id(), NEXT_ID.fetch_add(1, Ordering::Relaxed)))
+                .expect("no NUL in name");
         let max_path = lower.max_pathname();
         let app = Box::into_raw(Box::new(AppData { shared, lower, os }));
         let vfs = Box::into_raw(Box::new(ffi::sqlite3_vfs {
@@ -224,7 +221,15 @@ unsafe extern "C" fn x_open(
     let (Some(kind), false) = (kind_of(flags), name.is_null()) else {
         return record(
             &app.shared,
-            Fail { code: ffi::SQLITE_CANTOPEN, detail: Some(SealError::UnexpectedIo { kind: FileKind::Database, op: "open of a temporary file", offset: 0, len: 0 }) },
+            Fail {
+                code: ffi::SQLITE_CANTOPEN,
+                detail: Some(SealError::UnexpectedIo {
+                    kind: FileKind::Database,
+                    op: "open of a temporary file",
+                    offset: 0,
+                    len: 0,
+                }),
+            },
         );
     };
     // SAFETY: non-null, NUL-terminated filename owned by SQLite.
@@ -372,10 +377,16 @@ unsafe extern "C" fn x_access(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, f
     }
 }
 
-unsafe extern "C" fn x_full_pathname(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, n: c_int, out: *mut c_char) -> c_int {
+unsafe extern "C" fn x_full_pathname(
+    vfs: *mut ffi::sqlite3_vfs,
+    name: *const c_char,
+    n: c_int,
+    out: *mut c_char,
+) -> c_int {
     // SAFETY: our VFS, a NUL-terminated name, and an output buffer of `n`
     // bytes, all from SQLite.
-    let (app, name, out) = unsafe { (app(vfs), CStr::from_ptr(name), std::slice::from_raw_parts_mut(out.cast::<u8>(), n as usize)) };
+    let (app, name, out) =
+        unsafe { (app(vfs), CStr::from_ptr(name), std::slice::from_raw_parts_mut(out.cast::<u8>(), n as usize)) };
     app.lower.full_pathname(name, out)
 }
 
@@ -456,4 +467,3 @@ pub fn cache_stats(conn: &rusqlite::Connection) -> (i64, i64) {
     };
     (get(ffi::SQLITE_DBSTATUS_CACHE_MISS), get(ffi::SQLITE_DBSTATUS_CACHE_WRITE))
 }
-

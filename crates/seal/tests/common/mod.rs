@@ -20,7 +20,8 @@ pub fn create(dir: &Path, mode: JournalMode) -> Vault {
 }
 
 pub fn open(dir: &Path) -> Vault {
-    Vault::open(dir, Unlock::Password { slot: USER, password: &password() }, &OpenOptions::default()).expect("open vault")
+    Vault::open(dir, Unlock::Password { slot: USER, password: &password() }, &OpenOptions::default())
+        .expect("open vault")
 }
 
 pub fn try_open(dir: &Path) -> chartvault_seal::Result<Vault> {
