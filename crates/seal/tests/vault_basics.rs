@@ -47,3 +47,26 @@ fn wrong_password_is_reported_as_such() {
         Vault::open(dir.path(), Unlock::Password { slot: USER, password: &bad }, &OpenOptions::default()).unwrap_err();
     assert!(matches!(err, SealError::WrongPassword), "{err}");
 }
+
+#[test]
+fn checkpoint_carries_sealed_wal_pages_into_the_database_without_resealing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = create(dir.path(), JournalMode::Wal);
+    let tx = v.conn_mut().transaction().unwrap();
+    tx.execute_batch("CREATE TABLE t(x BLOB)").unwrap();
+    for _ in 0..200 {
+        tx.execute("INSERT INTO t VALUES (randomblob(3000))", []).unwrap();
+    }
+    tx.commit().unwrap();
+    let before = v.crypto_stats();
+    let (_, log, ckpt): (i64, i64, i64) =
+        v.conn().query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    assert!(log > 100 && ckpt == log, "checkpointed {ckpt} of {log} frames");
+    let after = v.crypto_stats();
+    assert_eq!(after.seals, before.seals, "a checkpoint must not reseal pages");
+    assert!(after.opens - before.opens >= ckpt as u64);
+    v.close().unwrap();
+    let v = open(dir.path());
+    assert_eq!(v.conn().query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap(), 200);
+    assert!(v.verify().unwrap().is_ok());
+}

@@ -70,7 +70,12 @@ impl SealedFile {
             return Err(self.unexpected("write", offset, buf.len()));
         }
         let pgno = pgno_of(offset);
-        self.seal_into_scratch(pgno, buf, 0)?;
+        let mut out = std::mem::take(&mut self.scratch);
+        let carried = self.take_carry(pgno, buf, &mut out[..PAGE_SIZE]);
+        self.scratch = out;
+        if !carried {
+            self.seal_into_scratch(pgno, buf, 0)?;
+        }
         let rc = self.lower.write(&self.scratch[..PAGE_SIZE], offset);
         ok_or_fail(rc)
     }

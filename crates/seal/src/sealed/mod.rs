@@ -50,6 +50,22 @@ pub(crate) struct Shared {
     pub(crate) keys: Arc<PageKeys>,
     /// The most recent sealing-layer error, for the vault to report.
     pub(crate) last_error: Mutex<Option<SealError>>,
+    /// The last page read from the WAL, sealed and opened, so that a
+    /// checkpoint writing it to the database reuses the sealed bytes.
+    carry: Mutex<Option<Carry>>,
+}
+
+impl Shared {
+    pub(crate) fn new(keys: Arc<PageKeys>) -> Shared {
+        Shared { keys, last_error: Mutex::new(None), carry: Mutex::new(None) }
+    }
+}
+
+/// A page as the WAL holds it (sealed) and as SQLite saw it (opened).
+struct Carry {
+    pgno: u32,
+    sealed: Box<[u8]>,
+    plain: Box<[u8]>,
 }
 
 /// One open file of a vault.
@@ -58,6 +74,7 @@ pub(crate) struct SealedFile {
     path: PathBuf,
     pub(crate) lower: Box<dyn LowerFile>,
     keys: Arc<PageKeys>,
+    shared: Arc<Shared>,
     rng: StdRng,
     /// One page plus a frame header: sealing output, so there is no
     /// allocation per page.
@@ -71,14 +88,15 @@ impl SealedFile {
         kind: FileKind,
         path: PathBuf,
         lower: Box<dyn LowerFile>,
-        keys: Arc<PageKeys>,
+        shared: Arc<Shared>,
         rng: StdRng,
     ) -> Self {
         SealedFile {
             kind,
             path,
             lower,
-            keys,
+            keys: shared.keys.clone(),
+            shared,
             rng,
             scratch: vec![0u8; PAGE_SIZE + WAL_FRAME_HDR],
             journal: journal::JournalState::default(),
@@ -165,6 +183,36 @@ impl SealedFile {
     fn seal_into_scratch(&mut self, pgno: u32, plain: &[u8], at: usize) -> IoResult<[u8; 12]> {
         let out = &mut self.scratch[at..at + PAGE_SIZE];
         self.keys.seal_page(pgno, plain, out, &mut self.rng).map_err(|e| Fail::sealed(ffi::SQLITE_IOERR_WRITE, e))
+    }
+}
+
+impl SealedFile {
+    /// Remembers a WAL page just opened: `sealed` as read, `plain` as given
+    /// to SQLite.
+    fn remember_carry(&self, pgno: u32, sealed: &[u8], plain: &[u8]) {
+        let mut carry = self.shared.carry.lock().unwrap_or_else(|e| e.into_inner());
+        match carry.as_mut() {
+            Some(c) => {
+                c.pgno = pgno;
+                c.sealed.copy_from_slice(sealed);
+                c.plain.copy_from_slice(plain);
+            }
+            None => *carry = Some(Carry { pgno, sealed: sealed.into(), plain: plain.into() }),
+        }
+    }
+
+    /// If `plain` is exactly the WAL page last read for `pgno`, its sealed
+    /// bytes: a checkpoint copying a frame into the database then writes
+    /// them unchanged instead of sealing the page again.
+    fn take_carry(&self, pgno: u32, plain: &[u8], out: &mut [u8]) -> bool {
+        let carry = self.shared.carry.lock().unwrap_or_else(|e| e.into_inner());
+        match carry.as_ref() {
+            Some(c) if c.pgno == pgno && *c.plain == *plain => {
+                out.copy_from_slice(&c.sealed);
+                true
+            }
+            _ => false,
+        }
     }
 }
 

@@ -247,7 +247,14 @@ impl SealedFile {
                 if !self.read_exact(buf, offset)? {
                     return Err(self.truncated_page(pgno));
                 }
-                match self.keys.open_page(pgno, buf) {
+                let mut sealed = std::mem::take(&mut self.scratch);
+                sealed[..PAGE_SIZE].copy_from_slice(buf);
+                let opened = self.keys.open_page(pgno, buf);
+                if opened.is_ok() {
+                    self.remember_carry(pgno, &sealed[..PAGE_SIZE], buf);
+                }
+                self.scratch = sealed;
+                match opened {
                     Ok(()) => Ok(ffi::SQLITE_OK),
                     Err(OpenFailure::Auth | OpenFailure::ForeignVault) => {
                         buf.fill(0);

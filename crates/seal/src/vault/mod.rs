@@ -6,7 +6,7 @@ mod slot_admin;
 mod verify;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -211,7 +211,7 @@ impl Vault {
         new_mode: Option<JournalMode>,
     ) -> Result<Vault> {
         let keys = Arc::new(keys);
-        let shared = Arc::new(Shared { keys: page_keys(&keys, &data_key), last_error: Mutex::new(None) });
+        let shared = Arc::new(Shared::new(page_keys(&keys, &data_key)));
         drop(data_key);
         let reg = Registration::new(shared.clone(), &opts.lower)?;
         let mut vault = Vault { conn: None, reg, shared, keys, dir: dir.to_owned(), opts };

@@ -12,7 +12,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::{KeyState, Vault, db_path, page_keys};
 use crate::cipher::{PAGE_SIZE, PageKeys, SEAL_RESERVATION, SealCounter};
@@ -157,7 +157,7 @@ impl Vault {
         let target = rekey_path(&self.dir);
         remove_if_exists(&target)?;
         let copy_keys = Arc::new(PageKeys::new(&new_key, vault_id, SealCounter::new(0, Box::new(|_| Ok(())))));
-        let copy_shared = Arc::new(Shared { keys: copy_keys.clone(), last_error: Mutex::new(None) });
+        let copy_shared = Arc::new(Shared::new(copy_keys.clone()));
         let copy_reg = Registration::new(copy_shared.clone(), &self.opts.lower)?;
         let uri = file_uri(&target, copy_reg.name());
         if let Err(e) = self.conn().execute("VACUUM INTO ?1", [&uri]) {
@@ -232,7 +232,7 @@ impl Vault {
             Some(k) => k,
             None => settle_unfinished_rekey(&self.dir, &self.keys)?,
         };
-        let shared = Arc::new(Shared { keys: page_keys(&self.keys, &key), last_error: Mutex::new(None) });
+        let shared = Arc::new(Shared::new(page_keys(&self.keys, &key)));
         self.reg = Registration::new(shared.clone(), &self.opts.lower)?;
         self.shared = shared;
         self.connect(None)

@@ -243,7 +243,7 @@ unsafe extern "C" fn x_open(
         Err(_) => return ffi::SQLITE_CANTOPEN,
     };
     let path = PathBuf::from(cname.to_string_lossy().into_owned());
-    let sealed = SealedFile::new(kind, path, lower, app.shared.keys.clone(), rng);
+    let sealed = SealedFile::new(kind, path, lower, app.shared.clone(), rng);
     let open = Box::into_raw(Box::new(OpenFile { sealed, shared: app.shared.clone() }));
     // SAFETY: `file` has room for a FileHandle (szOsFile); we initialise it
     // whole, then publish the method table.
