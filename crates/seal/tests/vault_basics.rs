@@ -70,3 +70,28 @@ fn checkpoint_carries_sealed_wal_pages_into_the_database_without_resealing() {
     assert_eq!(v.conn().query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap(), 200);
     assert!(v.verify().unwrap().is_ok());
 }
+
+/// A backup from a plain database into the vault would copy a page 1 that
+/// declares no reserved bytes: the shim refuses it, and the vault is intact.
+#[test]
+fn foreign_backup_into_the_vault_is_refused_and_loses_nothing() {
+    for mode in [JournalMode::Wal, JournalMode::Delete] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = create(dir.path(), mode);
+        v.conn().execute_batch("CREATE TABLE keep(x); INSERT INTO keep VALUES ('precious');").unwrap();
+        let plain = rusqlite::Connection::open_in_memory().unwrap();
+        plain.execute_batch("CREATE TABLE foreign_data(y); INSERT INTO foreign_data VALUES (1);").unwrap();
+        let result = {
+            let backup = rusqlite::backup::Backup::new(&plain, v.conn_mut()).unwrap();
+            backup.run_to_completion(100, std::time::Duration::ZERO, None)
+        };
+        let err = result.expect_err("a foreign backup must not land in the vault");
+        let why = v.explain(err);
+        assert!(matches!(why, SealError::ForeignPageFormat(_)), "{mode:?}: {why}");
+        v.close().unwrap();
+        let v = open(dir.path());
+        let x: String = v.conn().query_row("SELECT x FROM keep", [], |r| r.get(0)).unwrap();
+        assert_eq!(x, "precious");
+        assert!(v.verify().unwrap().is_ok());
+    }
+}
