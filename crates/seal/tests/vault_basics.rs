@@ -95,3 +95,15 @@ fn foreign_backup_into_the_vault_is_refused_and_loses_nothing() {
         assert!(v.verify().unwrap().is_ok());
     }
 }
+
+/// `.cargo/config.toml` passes these to the bundled SQLite build; without
+/// them temp files could reach the disk and mmap could bypass the shim.
+#[test]
+fn bundled_sqlite_is_built_with_memory_temp_store_no_mmap_and_secure_delete() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    let mut stmt = c.prepare("PRAGMA compile_options").unwrap();
+    let opts: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+    for want in ["TEMP_STORE=3", "MAX_MMAP_SIZE=0", "SECURE_DELETE"] {
+        assert!(opts.iter().any(|o| o == want), "SQLite lacks {want}: {opts:?}");
+    }
+}
