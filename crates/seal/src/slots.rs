@@ -270,17 +270,19 @@ impl SlotFile {
         if bytes.len() > MAX_FILE_LEN {
             return Err(corrupt("file is larger than any slot file"));
         }
-        let mut r = Reader { b: bytes, at: MAGIC.len() };
-        let version = r.u32().ok_or_else(|| corrupt("truncated header"))?;
-        if version != VERSION {
-            return Err(SealError::UnsupportedVersion { kind: FileKind::SlotFile, found: version, supported: VERSION });
-        }
-        if bytes.len() < 64 + 12 {
+        // Every version ends in a SHA-256 of what precedes it, so damage is
+        // told apart from a newer format before the version is believed.
+        if bytes.len() < MAGIC.len() + 4 + 64 {
             return Err(corrupt("truncated"));
         }
         let body_len = bytes.len() - 32;
         if Sha256::digest(&bytes[..body_len]).as_slice() != &bytes[body_len..] {
             return Err(corrupt("checksum mismatch (damaged or truncated)"));
+        }
+        let mut r = Reader { b: bytes, at: MAGIC.len() };
+        let version = r.u32().ok_or_else(|| corrupt("truncated header"))?;
+        if version != VERSION {
+            return Err(SealError::UnsupportedVersion { kind: FileKind::SlotFile, found: version, supported: VERSION });
         }
         let parsed = Self::parse_body(&mut r, body_len - 32).ok_or_else(|| corrupt("malformed contents"))?;
         let mut mac = [0u8; 32];
@@ -458,4 +460,88 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 #[cfg(not(unix))]
 pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Vec<u8>, Key256) {
+        let vk = Key256::from_bytes([5u8; 32]);
+        let id = [7u8; 16];
+        let dk = Key256::from_bytes([6u8; 32]);
+        let slot = Slot::new(&id, "alice", SlotKind::Password, KdfParams::INSECURE_FAST, b"pw", &vk).unwrap();
+        let file = SlotFile::new(id, DataKeyEntry::new(&vk, &id, 1, &dk).unwrap(), vec![slot]);
+        (file.to_bytes(&vk), vk)
+    }
+
+    #[test]
+    fn round_trip_and_unlock() {
+        let (bytes, vk) = sample();
+        let f = SlotFile::parse(&bytes, Path::new("k")).unwrap();
+        f.verify_mac(&vk, Path::new("k")).unwrap();
+        let got = f.slot("alice").unwrap().unlock(&f.vault_id, b"pw").unwrap();
+        assert_eq!(got.expose_secret(), vk.expose_secret());
+        assert!(matches!(f.slot("alice").unwrap().unlock(&f.vault_id, b"nope"), Err(SealError::WrongPassword)));
+        assert_eq!(f.to_bytes(&vk).len(), bytes.len());
+    }
+
+    #[test]
+    fn every_flipped_byte_is_caught_before_any_key_is_tried() {
+        let (bytes, _) = sample();
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x40;
+            match SlotFile::parse(&b, Path::new("k")) {
+                Err(SealError::SlotFileCorrupt { .. }) if i >= MAGIC.len() => {}
+                Err(SealError::NotAVault { .. }) if i < MAGIC.len() => {}
+                other => panic!("byte {i}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn truncation_and_version_and_signature_have_their_own_errors() {
+        let (bytes, _) = sample();
+        for n in [0, 4, 20, bytes.len() / 2, bytes.len() - 1] {
+            assert!(SlotFile::parse(&bytes[..n], Path::new("k")).is_err(), "length {n}");
+        }
+        let mut v2 = bytes.clone();
+        v2[8..12].copy_from_slice(&2u32.to_be_bytes());
+        let n = v2.len();
+        let digest = Sha256::digest(&v2[..n - 32]);
+        v2[n - 32..].copy_from_slice(&digest);
+        assert!(matches!(
+            SlotFile::parse(&v2, Path::new("k")),
+            Err(SealError::UnsupportedVersion { found: 2, supported: 1, .. })
+        ));
+        assert!(matches!(SlotFile::parse(b"SQLite format 3\0", Path::new("k")), Err(SealError::NotAVault { .. })));
+    }
+
+    #[test]
+    fn a_recomputed_checksum_does_not_hide_an_edit_from_the_mac() {
+        let (mut bytes, vk) = sample();
+        bytes[40] ^= 1; // inside the seal counter
+        let n = bytes.len();
+        let digest = Sha256::digest(&bytes[..n - 32]);
+        bytes[n - 32..].copy_from_slice(&digest);
+        let f = SlotFile::parse(&bytes, Path::new("k")).unwrap();
+        assert!(matches!(f.verify_mac(&vk, Path::new("k")), Err(SealError::SlotFileCorrupt { .. })));
+    }
+
+    #[test]
+    fn atomic_write_leaves_old_or_new_at_every_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vault.keys");
+        std::fs::write(&p, b"old").unwrap();
+        for step in [WriteStep::TempWritten, WriteStep::TempSynced] {
+            write_atomic(&p, b"new", Some(step)).unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), b"old", "{step:?}");
+        }
+        write_atomic(&p, b"new", Some(WriteStep::Renamed)).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        write_atomic(&p, b"newer", None).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"newer");
+        assert!(!tmp_path(&p).exists());
+    }
 }
