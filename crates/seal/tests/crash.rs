@@ -105,6 +105,8 @@ fn check_recovered(dir: &Path, disk: &Arc<SimDisk>, acked: &Model, pending: &Mod
         .unwrap_or_else(|e| panic!("{what}: vault does not open after the crash: {e}"));
     let ic: String = v.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ic, "ok", "{what}: integrity_check");
+    let report = v.verify().unwrap();
+    assert!(report.is_ok(), "{what}: verify: {report:?}");
     let got = dump(&v);
     assert!(
         &got == acked || &got == pending,

@@ -1,6 +1,10 @@
 //! Verify: authenticate every page on disk and run SQLite's integrity check.
 
-use std::io::Read;
+use std::collections::HashSet;
+use std::ffi::CString;
+use std::path::Path;
+
+use rusqlite::ffi;
 
 use super::{Vault, db_path};
 use crate::cipher::PAGE_SIZE;
@@ -14,16 +18,29 @@ pub struct VerifyReport {
     pub pages: u64,
     /// WAL frames of the current log authenticated.
     pub wal_frames: u64,
-    /// Every page or frame that failed, by file and page number.
+    /// Every page or frame holding data that failed, by file and page number.
     pub problems: Vec<SealError>,
+    /// Database pages that fail authentication but hold nothing SQLite will
+    /// read: free pages and pages past the end of the database, left torn by
+    /// an interrupted write (or altered). They are rewritten before reuse.
+    pub unused_damaged: Vec<u32>,
+    /// Database pages that fail authentication but are superseded by a
+    /// newer copy in the WAL (torn by an interrupted checkpoint).
+    pub superseded_damaged: Vec<u32>,
     /// `PRAGMA integrity_check` lines other than "ok".
     pub integrity: Vec<String>,
 }
 
 impl VerifyReport {
-    /// Whether nothing failed.
+    /// Whether every page that holds data is authentic and the database is
+    /// consistent.
     pub fn is_ok(&self) -> bool {
         self.problems.is_empty() && self.integrity.is_empty()
+    }
+
+    /// Whether, in addition, no unused or superseded page is damaged.
+    pub fn is_pristine(&self) -> bool {
+        self.is_ok() && self.unused_damaged.is_empty() && self.superseded_damaged.is_empty()
     }
 }
 
@@ -37,8 +54,10 @@ impl Vault {
         let mut report = VerifyReport::default();
         let keys = &self.shared.keys;
         let path = db_path(&self.dir);
-        let bytes = read_all(&path)?;
+        let bytes = self.read_raw(&path)?.unwrap_or_default();
         let mut page = vec![0u8; PAGE_SIZE];
+        let mut failed = Vec::new();
+        let mut truncated = None;
         for (i, chunk) in bytes.chunks(PAGE_SIZE).enumerate() {
             let pgno = i as u64 + 1;
             if pgno == LOCK_PAGE {
@@ -46,38 +65,43 @@ impl Vault {
             }
             let pgno = pgno as u32;
             if chunk.len() < PAGE_SIZE {
-                report.problems.push(SealError::TruncatedPage { kind: FileKind::Database, path: path.clone(), pgno });
+                truncated = Some(pgno);
+                failed.push(pgno);
                 break;
             }
             page.copy_from_slice(chunk);
             report.pages += 1;
             if keys.open_page(pgno, &mut page).is_err() {
-                report.problems.push(SealError::TamperedPage { kind: FileKind::Database, path: path.clone(), pgno });
+                failed.push(pgno);
             }
         }
 
         let mut wal_path = path.clone().into_os_string();
         wal_path.push("-wal");
         let wal_path = std::path::PathBuf::from(wal_path);
-        if wal_path.exists() {
-            let wal = read_all(&wal_path)?;
-            if wal.len() >= 32 {
-                let salts = &wal[16..24];
-                let frame_len = 24 + PAGE_SIZE;
-                for frame in wal[32..].chunks(frame_len) {
-                    if frame.len() < frame_len || &frame[8..16] != salts {
-                        break;
-                    }
-                    let pgno = u32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]);
-                    page.copy_from_slice(&frame[24..]);
-                    report.wal_frames += 1;
-                    if pgno == 0 || keys.open_page(pgno, &mut page).is_err() {
-                        report.problems.push(SealError::TamperedPage {
-                            kind: FileKind::Wal,
-                            path: wal_path.clone(),
-                            pgno,
-                        });
-                    }
+        let mut in_wal = HashSet::new();
+        if let Some(wal) = self.read_raw(&wal_path)? {
+            in_wal = self.verify_wal(&wal, &wal_path, &mut report);
+        }
+        if !failed.is_empty() {
+            let in_use = self.pages_in_use()?;
+            for pgno in failed {
+                if in_wal.contains(&pgno) {
+                    report.superseded_damaged.push(pgno);
+                } else if !in_use.contains(&pgno) {
+                    report.unused_damaged.push(pgno);
+                } else if truncated == Some(pgno) {
+                    report.problems.push(SealError::TruncatedPage {
+                        kind: FileKind::Database,
+                        path: path.clone(),
+                        pgno,
+                    });
+                } else {
+                    report.problems.push(SealError::TamperedPage {
+                        kind: FileKind::Database,
+                        path: path.clone(),
+                        pgno,
+                    });
                 }
             }
         }
@@ -94,10 +118,75 @@ impl Vault {
     }
 }
 
-fn read_all(path: &std::path::Path) -> Result<Vec<u8>> {
-    let mut v = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut v))
-        .map_err(|e| SealError::io("cannot read", path, e))?;
-    Ok(v)
+impl Vault {
+    /// Authenticates the frames of the current WAL generation. A failing
+    /// frame ends the log, as at recovery, unless intact transactions follow
+    /// it (see `sealed::wal`): the torn tail of a crash is not a problem.
+    /// Returns the pages the valid part of the log holds.
+    fn verify_wal(&self, wal: &[u8], path: &Path, report: &mut VerifyReport) -> HashSet<u32> {
+        if wal.len() < 32 {
+            return HashSet::new();
+        }
+        let salts = &wal[16..24];
+        let frame_len = 24 + PAGE_SIZE;
+        let mut page = vec![0u8; PAGE_SIZE];
+        // (page number, commit frame?, authentic?) of each frame of this generation.
+        let frames: Vec<(u32, bool, bool)> = wal[32..]
+            .chunks_exact(frame_len)
+            .map(|f| {
+                let pgno = u32::from_be_bytes([f[0], f[1], f[2], f[3]]);
+                page.copy_from_slice(&f[24..]);
+                let ok = &f[8..16] == salts && pgno != 0 && self.shared.keys.open_page(pgno, &mut page).is_ok();
+                (pgno, f[4..8] != [0, 0, 0, 0], ok)
+            })
+            .collect();
+        let bad = frames.iter().position(|f| !f.2).unwrap_or(frames.len());
+        report.wal_frames = bad as u64;
+        // Frames after the last commit of the valid part are not in force.
+        let last_commit = frames[..bad].iter().rposition(|f| f.1).map_or(0, |c| c + 1);
+        let held = frames[..last_commit].iter().map(|f| f.0).collect();
+        if bad == frames.len() {
+            return held;
+        }
+        let later = &frames[bad + 1..];
+        let commit = later.iter().position(|f| f.2 && f.1);
+        if commit.is_some_and(|c| later[c + 1..].iter().any(|f| f.2)) {
+            let pgno = frames[bad].0;
+            report.problems.push(SealError::TamperedPage { kind: FileKind::Wal, path: path.to_owned(), pgno });
+        }
+        held
+    }
+
+    /// Page 1 and every page of a table or index (from SQLite's `dbstat`).
+    fn pages_in_use(&self) -> Result<HashSet<u32>> {
+        let mut stmt = self.conn().prepare("SELECT pageno FROM dbstat").map_err(|e| self.explain(e))?;
+        let rows = stmt.query_map([], |r| r.get::<_, u32>(0)).map_err(|e| self.explain(e))?;
+        let mut set: HashSet<u32> = rows.collect::<rusqlite::Result<_>>().map_err(|e| self.explain(e))?;
+        set.insert(1);
+        Ok(set)
+    }
+
+    /// A file's raw (sealed) bytes, read through the vault's lower layer;
+    /// `None` if it does not exist.
+    fn read_raw(&self, path: &Path) -> Result<Option<Vec<u8>>> {
+        let io_err =
+            |what: &'static str, rc| SealError::io(what, path, std::io::Error::other(format!("SQLite I/O error {rc}")));
+        let lower = crate::vfs::resolve(&self.opts.lower)?;
+        let name = CString::new(path.to_string_lossy().into_owned()).map_err(|_| io_err("bad path", 0))?;
+        if !lower.access(&name, ffi::SQLITE_ACCESS_EXISTS).map_err(|rc| io_err("cannot check", rc))? {
+            return Ok(None);
+        }
+        let flags =
+            if path.extension().is_some_and(|e| e == "db") { ffi::SQLITE_OPEN_MAIN_DB } else { ffi::SQLITE_OPEN_WAL };
+        let (mut file, _) =
+            lower.open(&name, flags | ffi::SQLITE_OPEN_READONLY).map_err(|rc| io_err("cannot open", rc))?;
+        let size = file.file_size().map_err(|rc| io_err("cannot size", rc))?;
+        let mut bytes = vec![0u8; size as usize];
+        let rc = file.read(&mut bytes, 0);
+        file.close();
+        if rc != ffi::SQLITE_OK {
+            return Err(io_err("cannot read", rc));
+        }
+        Ok(Some(bytes))
+    }
 }
