@@ -173,6 +173,10 @@ impl Vault {
     }
 
     /// Opens the vault in `dir`.
+    ///
+    /// [`SealError::NoSuchSlot`] comes back at once, while a wrong password
+    /// costs one Argon2id derivation: a login layer must not pass either
+    /// distinction on to the person logging in.
     pub fn open(dir: &Path, unlock: Unlock<'_>, opts: &OpenOptions) -> Result<Vault> {
         let keys_path = keys_path(dir);
         let bytes = match std::fs::read(&keys_path) {

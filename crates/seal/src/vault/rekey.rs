@@ -161,8 +161,14 @@ impl Vault {
         let copy_reg = Registration::new(copy_shared.clone(), &self.opts.lower)?;
         let uri = file_uri(&target, copy_reg.name());
         if let Err(e) = self.conn().execute("VACUUM INTO ?1", [&uri]) {
+            // Nothing has changed but the pending key: withdraw it (were this
+            // to fail too, the next open would withdraw it).
             let err = super::explain(&copy_shared, e);
             let _ = remove_if_exists(&target);
+            let _ = self.keys.update(None, |f| {
+                f.pending = None;
+                Ok(())
+            });
             return Err(err);
         }
         drop(copy_reg);
