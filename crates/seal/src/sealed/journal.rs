@@ -70,14 +70,15 @@ impl SealedFile {
         if len == 4 {
             let value = u32_at(buf, 0);
             if let Some((page_off, nonce)) = st.last_page_write.take()
-                && offset == page_off + PAGE_SIZE as u64 {
-                    let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
-                    let mut out = [0u8; 4];
-                    for i in 0..4 {
-                        out[i] = buf[i] ^ mask[i];
-                    }
-                    return ok_or_fail(self.lower.write(&out, offset));
+                && offset == page_off + PAGE_SIZE as u64
+            {
+                let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
+                let mut out = [0u8; 4];
+                for i in 0..4 {
+                    out[i] = buf[i] ^ mask[i];
                 }
+                return ok_or_fail(self.lower.write(&out, offset));
+            }
             st.last_u32_write = Some((offset, value));
             return ok_or_fail(self.lower.write(buf, offset));
         }
@@ -107,8 +108,15 @@ impl SealedFile {
             return ok_or_fail(self.lower.write(&hdr, offset));
         }
         if len <= HDR_FIELDS && buf.iter().all(|&b| b == 0) {
-            // Zeroing a header (journal_mode=PERSIST, or an old header).
-            return ok_or_fail(self.lower.write(buf, offset));
+            // Zeroing a header: at commit in exclusive or PERSIST mode (28
+            // bytes), or one byte to disarm a stale header past the end of
+            // the journal. Wipe the MAC with it, so that a header SQLite
+            // disarmed is not mistaken for one whose signature was altered.
+            ok_or_fail(self.lower.write(buf, offset))?;
+            if len == 1 && offset.is_multiple_of(MIN_SECTOR) {
+                return ok_or_fail(self.lower.write(&[0u8; HDR_MAC_END - HDR_FIELDS], offset + HDR_FIELDS as u64));
+            }
+            return Ok(());
         }
         Err(self.unexpected("write", offset, len))
     }
@@ -127,30 +135,52 @@ impl SealedFile {
         }
         if len == 4 {
             if let Some((page_off, nonce, sum)) = self.journal.last_page_read.take()
-                && offset == page_off + PAGE_SIZE as u64 {
-                    let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
-                    for i in 0..4 {
-                        buf[i] ^= mask[i];
-                    }
-                    if let Some(init) = self.journal.cksum_init
-                        && u32_at(buf, 0) != init.wrapping_add(sum) {
-                            return Err(self.tampered_log(offset, "journal record checksum does not match its page"));
-                        }
-                    return Ok(rc);
+                && offset == page_off + PAGE_SIZE as u64
+            {
+                let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
+                for i in 0..4 {
+                    buf[i] ^= mask[i];
                 }
+                if let Some(init) = self.journal.cksum_init
+                    && u32_at(buf, 0) != init.wrapping_add(sum)
+                {
+                    return Err(self.tampered_log(offset, "journal record checksum does not match its page"));
+                }
+                return Ok(rc);
+            }
             self.journal.last_u32_read = Some((offset, u32_at(buf, 0)));
             return Ok(rc);
         }
-        if len == 8 && buf[..] == MAGIC && offset.is_multiple_of(MIN_SECTOR) {
-            let mut hdr = [0u8; HDR_MAC_END];
-            if !self.read_exact(&mut hdr, offset)?
-                || !self.keys.header_mac_ok(MAC_DOMAIN, offset, &hdr[..HDR_FIELDS], &hdr[HDR_FIELDS..])
-            {
-                return Err(self.tampered_log(offset, "journal header failed authentication"));
-            }
-            self.journal.cksum_init = Some(u32_at(&hdr, 12));
+        if len <= 8 && offset.is_multiple_of(MIN_SECTOR) {
+            self.check_journal_header(offset)?;
         }
         Ok(rc)
+    }
+
+    /// SQLite looks for a journal header by its signature (one byte to see
+    /// whether a journal is hot, eight to read a header). A signed header
+    /// must carry our MAC; an unsigned one must not authenticate with the
+    /// signature put back, or an altered signature would skip a rollback.
+    fn check_journal_header(&mut self, offset: u64) -> IoResult {
+        let mut hdr = [0u8; HDR_MAC_END];
+        if !self.read_exact(&mut hdr, offset)? {
+            return Ok(());
+        }
+        let (fields, mac) = hdr.split_at(HDR_FIELDS);
+        if fields[..8] == MAGIC {
+            if !self.keys.header_mac_ok(MAC_DOMAIN, offset, fields, mac) {
+                return Err(self.tampered_log(offset, "journal header failed authentication"));
+            }
+            self.journal.cksum_init = Some(u32_at(fields, 12));
+            return Ok(());
+        }
+        let mut signed = [0u8; HDR_FIELDS];
+        signed.copy_from_slice(fields);
+        signed[..8].copy_from_slice(&MAGIC);
+        if self.keys.header_mac_ok(MAC_DOMAIN, offset, &signed, mac) {
+            return Err(self.tampered_log(offset, "the journal header's signature was altered"));
+        }
+        Ok(())
     }
 
     fn journal_read_page(&mut self, buf: &mut [u8], offset: u64) -> IoResult<c_int> {

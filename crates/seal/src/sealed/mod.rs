@@ -7,6 +7,7 @@
 mod db;
 mod journal;
 mod wal;
+pub(crate) mod wal_recovery;
 
 use std::ffi::c_int;
 use std::path::PathBuf;
@@ -142,9 +143,10 @@ impl SealedFile {
     /// header held back for its page must not be left behind.
     fn before_other_op(&mut self, op: &'static str) -> IoResult {
         if self.kind == FileKind::Wal
-            && let Some(off) = self.wal.take_pending_header_offset() {
-                return Err(self.unexpected(op, off, 0));
-            }
+            && let Some(off) = self.wal.take_pending_header_offset()
+        {
+            return Err(self.unexpected(op, off, 0));
+        }
         Ok(())
     }
 

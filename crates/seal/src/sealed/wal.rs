@@ -21,19 +21,19 @@ use std::ffi::c_int;
 
 use rusqlite::ffi;
 
-use super::{Fail, IoResult, SealedFile, ok_or_fail, u32_at};
+use super::{Fail, IoResult, SealedFile, ok_or_fail, u32_at, wal_recovery};
 use crate::cipher::{NONCE_LEN, OpenFailure, PAGE_SIZE, RESERVE};
 
 pub(crate) const WAL_FRAME_HDR: usize = 24;
 const WAL_HDR: usize = 32;
-const FRAME: u64 = (WAL_FRAME_HDR + PAGE_SIZE) as u64;
-const MAC_DOMAIN: &[u8; 4] = b"CVWH";
-const CKSUM_MASK_DOMAIN: u8 = 2;
-const MAGIC_LE: u32 = 0x377f_0682;
-const MAGIC_BE: u32 = 0x377f_0683;
+pub(super) const FRAME: u64 = (WAL_FRAME_HDR + PAGE_SIZE) as u64;
+pub(super) const MAC_DOMAIN: &[u8; 4] = b"CVWH";
+pub(super) const CKSUM_MASK_DOMAIN: u8 = 2;
+pub(super) const MAGIC_LE: u32 = 0x377f_0682;
+pub(super) const MAGIC_BE: u32 = 0x377f_0683;
 
 /// SQLite's cumulative WAL checksum over 32-bit words.
-fn wal_checksum(big_endian: bool, data: &[u8], mut s: (u32, u32)) -> (u32, u32) {
+pub(super) fn wal_checksum(big_endian: bool, data: &[u8], mut s: (u32, u32)) -> (u32, u32) {
     for pair in data.chunks_exact(8) {
         let (a, b) = if big_endian {
             (u32_at(pair, 0), u32_at(pair, 4))
@@ -79,17 +79,17 @@ fn locate(offset: u64) -> At {
     }
 }
 
-fn frame_offset(frame: u64) -> u64 {
+pub(super) fn frame_offset(frame: u64) -> u64 {
     WAL_HDR as u64 + (frame - 1) * FRAME
 }
 
 /// What recovery has established so far: the chain SQLite is walking.
 #[derive(Clone, Copy)]
-struct Chain {
-    salts: [u8; 8],
-    big_endian: bool,
-    sums: (u32, u32),
-    next_frame: u64,
+pub(super) struct Chain {
+    pub(super) salts: [u8; 8],
+    pub(super) big_endian: bool,
+    pub(super) sums: (u32, u32),
+    pub(super) next_frame: u64,
 }
 
 #[derive(Default)]
@@ -194,9 +194,10 @@ impl SealedFile {
 
     fn frame_pgno(&mut self, frame: u64) -> IoResult<u32> {
         if let Some(&p) = self.wal.frame_pgno.get((frame - 1) as usize)
-            && p != 0 {
-                return Ok(p);
-            }
+            && p != 0
+        {
+            return Ok(p);
+        }
         let mut hdr = [0u8; 4];
         let off = frame_offset(frame);
         if !self.read_exact(&mut hdr, off)? {
@@ -278,6 +279,16 @@ impl SealedFile {
         }
         let magic = u32_at(buf, 0);
         if magic != MAGIC_LE && magic != MAGIC_BE {
+            // SQLite will ignore a log without its signature. That is right
+            // for a log never written, and wrong if the signature was
+            // altered: all its committed transactions would vanish.
+            let size = self.lower.file_size().map_err(Fail::lower)?;
+            let mut whole = vec![0u8; size as usize];
+            let altered = wal_recovery::signature_altered(&self.keys, buf)
+                || (self.read_exact(&mut whole, 0)? && wal_recovery::holds_authentic_commit(&self.keys, &whole));
+            if altered {
+                return Err(self.tampered_log(0, "the WAL header's signature was altered"));
+            }
             return Ok(rc);
         }
         if !self.keys.header_mac_ok(MAC_DOMAIN, 0, &buf[..24], &buf[24..32]) {
@@ -329,11 +340,11 @@ impl SealedFile {
             self.wal.chain = Some(Chain { sums, next_frame: frame + 1, ..chain });
             return Ok(ffi::SQLITE_OK);
         }
-        if self.later_transactions_intact(frame, &chain.salts)? {
+        let size = self.lower.file_size().map_err(Fail::lower)?;
+        let mut whole = vec![0u8; size as usize];
+        if self.read_exact(&mut whole, 0)? && wal_recovery::tampered_at(&self.keys, &whole, frame, &chain, chain.sums) {
             buf.fill(0);
-            return Err(
-                self.tampered_log(offset, "a WAL frame before later committed transactions failed authentication")
-            );
+            return Err(self.tampered_log(offset, "a WAL frame that later transactions build on failed authentication"));
         }
         // The torn tail of an unfinished transaction: make sure SQLite sees
         // the end of the log here (page number 0, salts that cannot match),
@@ -343,30 +354,6 @@ impl SealedFile {
             *b = !s;
         }
         Ok(ffi::SQLITE_OK)
-    }
-
-    /// Whether, after the bad frame `bad`, an intact commit frame is followed
-    /// by another intact frame of the same WAL generation.
-    fn later_transactions_intact(&mut self, bad: u64, salts: &[u8; 8]) -> IoResult<bool> {
-        let size = self.lower.file_size().map_err(Fail::lower)?;
-        let mut frame = bad + 1;
-        let mut seen_commit = false;
-        let mut buf = vec![0u8; FRAME as usize];
-        while frame_offset(frame) + FRAME <= size {
-            if !self.read_exact(&mut buf, frame_offset(frame))? {
-                break;
-            }
-            let (hdr, page) = buf.split_at_mut(WAL_FRAME_HDR);
-            let pgno = u32_at(hdr, 0);
-            if hdr[8..16] == salts[..] && pgno != 0 && self.keys.open_page(pgno, page).is_ok() {
-                if seen_commit {
-                    return Ok(true);
-                }
-                seen_commit = u32_at(hdr, 4) != 0;
-            }
-            frame += 1;
-        }
-        Ok(false)
     }
 }
 

@@ -224,6 +224,13 @@ impl Vault {
     }
 
     fn connect(&mut self, new_mode: Option<JournalMode>) -> Result<()> {
+        match self.connect_inner(new_mode) {
+            Err(err @ SealError::Sqlite(_)) => Err(self.diagnose_truncation().unwrap_or(err)),
+            other => other,
+        }
+    }
+
+    fn connect_inner(&mut self, new_mode: Option<JournalMode>) -> Result<()> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_URI
@@ -260,6 +267,24 @@ impl Vault {
         conn.execute_batch(&format!("PRAGMA synchronous={sync};")).map_err(|e| self.explain(e))?;
         self.conn = Some(conn);
         Ok(())
+    }
+
+    /// SQLite calls a database shorter than its header says "malformed";
+    /// name the file and the first missing page instead.
+    fn diagnose_truncation(&self) -> Option<SealError> {
+        let path = db_path(&self.dir);
+        let bytes = self.read_raw(&path).ok()??;
+        let mut page1 = bytes.get(..crate::PAGE_SIZE)?.to_vec();
+        self.shared.keys.open_page(1, &mut page1).ok()?;
+        let be = |at: usize| u32::from_be_bytes([page1[at], page1[at + 1], page1[at + 2], page1[at + 3]]);
+        // The in-header size counts only when its version stamp is current.
+        let header_pages = if be(92) == be(24) { be(28) } else { return None };
+        let whole_pages = (bytes.len() / crate::PAGE_SIZE) as u32;
+        (whole_pages < header_pages).then(|| SealError::TruncatedPage {
+            kind: crate::FileKind::Database,
+            path,
+            pgno: whole_pages + 1,
+        })
     }
 
     /// The connection. Use it like any `rusqlite` connection; map its errors

@@ -181,10 +181,11 @@ impl Vault {
         }
 
         if let Some(conn) = self.conn.take()
-            && let Err((conn, e)) = conn.close() {
-                self.conn = Some(conn);
-                return Err(self.explain(e));
-            }
+            && let Err((conn, e)) = conn.close()
+        {
+            self.conn = Some(conn);
+            return Err(self.explain(e));
+        }
         let db = db_path(&self.dir);
         // In exclusive locking mode a committed rollback journal is kept
         // with its header zeroed; such a journal holds nothing to roll back.

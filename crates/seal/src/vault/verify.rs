@@ -119,42 +119,17 @@ impl Vault {
 }
 
 impl Vault {
-    /// Authenticates the frames of the current WAL generation. A failing
-    /// frame ends the log, as at recovery, unless intact transactions follow
-    /// it (see `sealed::wal`): the torn tail of a crash is not a problem.
-    /// Returns the pages the valid part of the log holds.
+    /// Replays the log as recovery would and reports what it finds wrong.
+    /// A failing frame at the torn tail of a crash is not a problem; one
+    /// that later transactions build on is. Returns the pages the log holds.
     fn verify_wal(&self, wal: &[u8], path: &Path, report: &mut VerifyReport) -> HashSet<u32> {
-        if wal.len() < 32 {
-            return HashSet::new();
+        let replay = crate::sealed::wal_recovery::replay(&self.shared.keys, wal);
+        report.wal_frames = replay.accepted;
+        if let Some((frame, what)) = replay.tampered {
+            let offset = if frame == 0 { 0 } else { 32 + (frame - 1) * (24 + PAGE_SIZE as u64) };
+            report.problems.push(SealError::TamperedLog { kind: FileKind::Wal, path: path.to_owned(), offset, what });
         }
-        let salts = &wal[16..24];
-        let frame_len = 24 + PAGE_SIZE;
-        let mut page = vec![0u8; PAGE_SIZE];
-        // (page number, commit frame?, authentic?) of each frame of this generation.
-        let frames: Vec<(u32, bool, bool)> = wal[32..]
-            .chunks_exact(frame_len)
-            .map(|f| {
-                let pgno = u32::from_be_bytes([f[0], f[1], f[2], f[3]]);
-                page.copy_from_slice(&f[24..]);
-                let ok = &f[8..16] == salts && pgno != 0 && self.shared.keys.open_page(pgno, &mut page).is_ok();
-                (pgno, f[4..8] != [0, 0, 0, 0], ok)
-            })
-            .collect();
-        let bad = frames.iter().position(|f| !f.2).unwrap_or(frames.len());
-        report.wal_frames = bad as u64;
-        // Frames after the last commit of the valid part are not in force.
-        let last_commit = frames[..bad].iter().rposition(|f| f.1).map_or(0, |c| c + 1);
-        let held = frames[..last_commit].iter().map(|f| f.0).collect();
-        if bad == frames.len() {
-            return held;
-        }
-        let later = &frames[bad + 1..];
-        let commit = later.iter().position(|f| f.2 && f.1);
-        if commit.is_some_and(|c| later[c + 1..].iter().any(|f| f.2)) {
-            let pgno = frames[bad].0;
-            report.problems.push(SealError::TamperedPage { kind: FileKind::Wal, path: path.to_owned(), pgno });
-        }
-        held
+        replay.applied.into_iter().collect()
     }
 
     /// Page 1 and every page of a table or index (from SQLite's `dbstat`).
@@ -168,7 +143,7 @@ impl Vault {
 
     /// A file's raw (sealed) bytes, read through the vault's lower layer;
     /// `None` if it does not exist.
-    fn read_raw(&self, path: &Path) -> Result<Option<Vec<u8>>> {
+    pub(super) fn read_raw(&self, path: &Path) -> Result<Option<Vec<u8>>> {
         let io_err =
             |what: &'static str, rc| SealError::io(what, path, std::io::Error::other(format!("SQLite I/O error {rc}")));
         let lower = crate::vfs::resolve(&self.opts.lower)?;
