@@ -217,10 +217,13 @@ impl SealedFile {
         match (locate(offset), len) {
             (At::Header, WAL_HDR) => self.read_wal_header(buf),
             (At::HeaderChecksum, 8) => {
+                // SQLite rewriting checksums from the first frame: this is
+                // not recovery, so no chain starts here.
                 let mut hdr = [0u8; WAL_HDR];
                 if self.read_wal_header(&mut hdr)? != ffi::SQLITE_OK {
                     return Err(self.unexpected("read", offset, len));
                 }
+                self.wal.chain = None;
                 buf.copy_from_slice(&hdr[24..]);
                 Ok(ffi::SQLITE_OK)
             }
@@ -324,13 +327,22 @@ impl SealedFile {
         for i in 0..8 {
             hdr[16 + i] ^= mask[i];
         }
+        if opened {
+            // SQLite may be about to rewrite this frame's header.
+            match &mut self.wal.last_frame_read {
+                Some((o, kept)) => {
+                    *o = offset;
+                    kept.copy_from_slice(page);
+                }
+                none => *none = Some((offset, page.to_vec())),
+            }
+        }
         let Some(chain) = chain else {
             if !opened {
                 buf.fill(0);
                 return Err(self.tampered_page(pgno));
             }
             self.wal.note_pgno(frame, pgno);
-            self.wal.last_frame_read = Some((offset, page.to_vec()));
             return Ok(ffi::SQLITE_OK);
         };
         let sums = wal_checksum(chain.big_endian, page, wal_checksum(chain.big_endian, &hdr[..8], chain.sums));
