@@ -44,21 +44,19 @@ impl Vault {
         }
     }
 
+    /// A new password slot wrapping this vault's key.
+    fn password_slot(&self, name: &str, password: &SecretString, kdf: KdfParams) -> Result<Slot> {
+        let vault_id = self.keys.vault_id();
+        Slot::new(&vault_id, name, SlotKind::Password, kdf, password.expose_secret().as_bytes(), self.keys.vault_key())
+    }
+
     /// Adds a password slot. `kdf: None` reuses the vault's parameters.
     pub fn add_password_slot(&self, name: &str, password: &SecretString, kdf: Option<KdfParams>) -> Result<()> {
         if name == RECOVERY_SLOT {
             return Err(SealError::InvalidSlotName(name.to_owned()));
         }
         let kdf = self.kdf_for_new_slot(kdf)?;
-        let vault_id = self.keys.vault_id();
-        let slot = Slot::new(
-            &vault_id,
-            name,
-            SlotKind::Password,
-            kdf,
-            password.expose_secret().as_bytes(),
-            self.keys.vault_key(),
-        )?;
+        let slot = self.password_slot(name, password, kdf)?;
         self.keys.update(None, |f| {
             if f.slot(name).is_some() {
                 return Err(SealError::SlotExists(name.to_owned()));
@@ -76,15 +74,7 @@ impl Vault {
             None => self.keys.lock().slot(name).map(|s| s.kdf),
         };
         let kdf = self.kdf_for_new_slot(kdf)?;
-        let vault_id = self.keys.vault_id();
-        let slot = Slot::new(
-            &vault_id,
-            name,
-            SlotKind::Password,
-            kdf,
-            password.expose_secret().as_bytes(),
-            self.keys.vault_key(),
-        )?;
+        let slot = self.password_slot(name, password, kdf)?;
         self.keys.update(None, |f| {
             let i = f.slots.iter().position(|s| s.name == name && s.kind == SlotKind::Password);
             let i = i.ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
