@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use chartvault_seal::JournalMode;
-use common::slt::{self, Outcome, Record};
+use common::slt::{self, Record};
 use common::*;
 
 fn test_files(dir: &Path, out: &mut Vec<PathBuf>) {
