@@ -11,7 +11,7 @@ use std::path::Path;
 use chartvault_seal::{JournalMode, OpenOptions, SealError, Unlock, Vault};
 use common::*;
 use rand::rngs::StdRng;
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
