@@ -12,7 +12,7 @@ use std::ffi::{CStr, c_int, c_void};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand::rngs::StdRng;
-use rand::{Rng, RngExt};
+use rand::RngExt;
 use rusqlite::ffi;
 
 use crate::lower::{LowerFile, LowerVfs};
@@ -425,10 +425,4 @@ impl SimDisk {
     pub fn lower(self: &Arc<Self>) -> crate::Lower {
         crate::Lower::Custom(Arc::new(SimVfs(self.clone())))
     }
-}
-
-/// Silences an unused-import lint when `Rng` is only used through `RngExt`.
-#[allow(dead_code)]
-fn _uses(r: &mut StdRng) -> u32 {
-    r.next_u32()
 }
