@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::ffi::{CStr, c_int, c_void};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rand::rngs::StdRng;
 use rand::RngExt;
+use rand::rngs::StdRng;
 use rusqlite::ffi;
 
 use crate::lower::{LowerFile, LowerVfs};
