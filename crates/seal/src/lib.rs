@@ -6,6 +6,30 @@
 //! database; see [`Vault`].
 //!
 //! This crate knows nothing of clinics: it stores pages and keys.
+//!
+//! ```
+//! use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, SecretString, Unlock, Vault};
+//!
+//! # fn main() -> chartvault_seal::Result<()> {
+//! # let tmp = tempfile::tempdir().unwrap();
+//! # let dir = tmp.path();
+//! let password = SecretString::from("a long clinic passphrase");
+//! // Real vaults leave `kdf: None`, which calibrates Argon2id on this machine.
+//! let opts = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
+//! let (vault, recovery_code) = Vault::create(dir, "alice", &password, &opts)?;
+//! vault.conn().execute_batch("CREATE TABLE patients(id INTEGER PRIMARY KEY, name TEXT)")?;
+//! vault.conn().execute("INSERT INTO patients(name) VALUES (?1)", ["Ada"])?;
+//! vault.close()?;
+//! // Show `recovery_code.expose_secret()` to the user once.
+//! # let _ = recovery_code;
+//!
+//! let vault = Vault::open(dir, Unlock::Password { slot: "alice", password: &password }, &OpenOptions::default())?;
+//! let name: String = vault.conn().query_row("SELECT name FROM patients", [], |r| r.get(0))?;
+//! assert_eq!(name, "Ada");
+//! assert!(vault.verify()?.is_ok());
+//! # Ok(())
+//! # }
+//! ```
 
 #[doc(hidden)]
 pub mod bench_support;
