@@ -18,9 +18,16 @@ impl SealedFile {
         if buf.len() == PAGE_SIZE && offset.is_multiple_of(PS) {
             return self.db_read_page(buf, offset);
         }
-        // A partial read (SQLite reads the first 100 bytes of page 1 before
-        // it knows the page size): open each page it touches and copy.
-        let mut page = vec![0u8; PAGE_SIZE];
+        // A partial read (the first 100 bytes of page 1 before SQLite knows
+        // the page size; overflow pages read straight into the caller's
+        // buffer): open each page it touches in the scratch buffer and copy.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let result = self.db_read_partial(buf, offset, &mut scratch[..PAGE_SIZE]);
+        self.scratch = scratch;
+        result
+    }
+
+    fn db_read_partial(&mut self, buf: &mut [u8], offset: u64, page: &mut [u8]) -> IoResult<c_int> {
         let mut done = 0usize;
         let mut short = false;
         while done < buf.len() {
@@ -28,7 +35,7 @@ impl SealedFile {
             let page_off = at - at % PS;
             let in_page = (at - page_off) as usize;
             let n = (PAGE_SIZE - in_page).min(buf.len() - done);
-            match self.db_read_page(&mut page, page_off) {
+            match self.db_read_page(page, page_off) {
                 Ok(rc) => short |= rc == ffi::SQLITE_IOERR_SHORT_READ,
                 // SQLite peeks at the header of page 1 before it takes a lock
                 // or rolls back a hot journal, and copes with garbage there:

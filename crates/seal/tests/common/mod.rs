@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-pub mod slt;
-
 use std::path::{Path, PathBuf};
 
 use chartvault_seal::{CreateOptions, JournalMode, KdfParams, OpenOptions, SecretString, Unlock, Vault};
