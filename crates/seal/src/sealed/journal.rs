@@ -36,6 +36,12 @@ pub(super) struct JournalState {
     /// The checksum seed of the header governing the records being read,
     /// known only during playback (set by a header read, cleared by writes).
     cksum_init: Option<u32>,
+    /// Whether this process has written to the journal. Record checksums
+    /// are checked only in a journal it has not: one left by a crash. (When
+    /// SQLite rolls back to a savepoint it reads the current segment's
+    /// header fields without its signature, so the seed in force there is
+    /// not known; and a journal this process wrote holds what it wrote.)
+    written: bool,
 }
 
 /// SQLite's journal checksum without its seed: every 200th byte from the end.
@@ -53,6 +59,7 @@ impl SealedFile {
     pub(super) fn journal_write(&mut self, buf: &[u8], offset: u64) -> IoResult {
         let st = &mut self.journal;
         st.cksum_init = None;
+        st.written = true;
         st.last_u32_read = None;
         st.last_page_read = None;
         let len = buf.len();
@@ -141,7 +148,7 @@ impl SealedFile {
                 for i in 0..4 {
                     buf[i] ^= mask[i];
                 }
-                if let Some(init) = self.journal.cksum_init
+                if let Some(init) = self.journal.cksum_init.filter(|_| !self.journal.written)
                     && u32_at(buf, 0) != init.wrapping_add(sum)
                 {
                     return Err(self.tampered_log(offset, "journal record checksum does not match its page"));
@@ -162,6 +169,10 @@ impl SealedFile {
     /// must carry our MAC; an unsigned one must not authenticate with the
     /// signature put back, or an altered signature would skip a rollback.
     fn check_journal_header(&mut self, offset: u64) -> IoResult {
+        // Whatever governed the records read so far, a new segment starts
+        // here; its seed is known only if its header is signed (the last
+        // segment's is not until SQLite syncs it).
+        self.journal.cksum_init = None;
         let mut hdr = [0u8; HDR_MAC_END];
         if !self.read_exact(&mut hdr, offset)? {
             return Ok(());

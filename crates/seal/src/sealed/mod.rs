@@ -49,8 +49,9 @@ pub(crate) fn ok_or_fail(rc: c_int) -> IoResult {
 /// State shared by all files of one vault.
 pub(crate) struct Shared {
     pub(crate) keys: Arc<PageKeys>,
-    /// The most recent sealing-layer error, for the vault to report.
-    pub(crate) last_error: Mutex<Option<SealError>>,
+    /// The most recent sealing-layer error and the SQLite code it was
+    /// returned as, for the vault to report.
+    pub(crate) last_error: Mutex<Option<(c_int, SealError)>>,
     /// The last page read from the WAL, sealed and opened, so that a
     /// checkpoint writing it to the database reuses the sealed bytes.
     carry: Mutex<Option<Carry>>,

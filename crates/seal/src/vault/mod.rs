@@ -337,9 +337,12 @@ impl Vault {
 const APPLICATION_ID: i32 = 0x4356_4c54;
 
 pub(crate) fn explain(shared: &Shared, err: rusqlite::Error) -> SealError {
+    // The detail explains this error only if SQLite passed on the very code
+    // the shim returned; an error SQLite recovered from must not be pinned
+    // on a later, unrelated one.
     let detail = shared.last_error.lock().unwrap_or_else(|e| e.into_inner()).take();
     match (detail, &err) {
-        (Some(d), rusqlite::Error::SqliteFailure(..)) => d,
+        (Some((code, d)), rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == code => d,
         _ => SealError::Sqlite(err),
     }
 }

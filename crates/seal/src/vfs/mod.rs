@@ -186,7 +186,7 @@ unsafe fn open_file<'a>(file: *mut ffi::sqlite3_file) -> &'a mut OpenFile {
 
 fn record(shared: &Shared, fail: Fail) -> c_int {
     if let Some(detail) = fail.detail {
-        *shared.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(detail);
+        *shared.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some((fail.code, detail));
     }
     fail.code
 }
