@@ -468,7 +468,7 @@ fn run_file(root: &Path, file: &Path, mode: JournalMode, totals: &mut Totals) {
     let vault = create(&dir.path().join("vault"), mode);
     let plain = plain_like(&vault, &dir.path().join("plain.db"));
     let mut expect = Expectations { fmt: Formatter::new(), threshold: DEFAULT_HASH_THRESHOLD, labels: HashMap::new() };
-    let differences_before = totals.differences.len();
+    let (differences_before, records_before) = (totals.differences.len(), totals.records);
     for record in &script.records {
         let line = match record {
             Record::Halt => break,
@@ -522,7 +522,7 @@ fn run_file(root: &Path, file: &Path, mode: JournalMode, totals: &mut Totals) {
     totals.files += 1;
     eprintln!(
         "  {name} ({mode:?}): {} records, {} differences",
-        script.records.len(),
+        totals.records - records_before,
         totals.differences.len() - differences_before
     );
 }
