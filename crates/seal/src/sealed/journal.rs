@@ -42,6 +42,12 @@ pub(super) struct JournalState {
     /// header fields without its signature, so the seed in force there is
     /// not known; and a journal this process wrote holds what it wrote.)
     written: bool,
+    /// The end of what this process wrote since the journal's header was
+    /// last written at offset 0. Past it lie bytes of an earlier, longer
+    /// transaction (the journal is kept between transactions in exclusive
+    /// mode), which SQLite may read while rolling back and expects to fail
+    /// its checksum.
+    high_water: u64,
 }
 
 /// SQLite's journal checksum without its seed: every 200th byte from the end.
@@ -57,12 +63,16 @@ fn sample_sum(page: &[u8]) -> u32 {
 
 impl SealedFile {
     pub(super) fn journal_write(&mut self, buf: &[u8], offset: u64) -> IoResult {
+        let len = buf.len();
         let st = &mut self.journal;
         st.cksum_init = None;
         st.written = true;
+        if offset == 0 && len >= HDR_FIELDS {
+            st.high_water = 0;
+        }
+        st.high_water = st.high_water.max(offset + len as u64);
         st.last_u32_read = None;
         st.last_page_read = None;
-        let len = buf.len();
 
         if len == PAGE_SIZE && offset >= 4 && st.last_u32_write.is_some_and(|(o, _)| o == offset - 4) {
             let pgno = st.last_u32_write.take().map_or(0, |(_, p)| p);
@@ -218,6 +228,11 @@ impl SealedFile {
             }
             Err(OpenFailure::Auth | OpenFailure::ForeignVault) => {
                 buf.fill(0);
+                if self.journal.written && offset - 4 >= self.journal.high_water {
+                    // Leftovers past this transaction's records: SQLite's
+                    // checksum would end the rollback here; so does this.
+                    return Ok(ffi::SQLITE_IOERR_SHORT_READ);
+                }
                 Err(self.tampered_page(pgno))
             }
         }
