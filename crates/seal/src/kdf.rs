@@ -59,23 +59,33 @@ impl KdfParams {
     }
 
     /// Chooses parameters for this machine: at least [`Self::MINIMUM`],
-    /// with memory raised until one derivation takes about `target`.
+    /// with memory scaled until one derivation takes within 15% of `target`.
+    ///
+    /// Time grows about linearly with memory, so each measurement rescales
+    /// the memory by target / measured; a measurement far over the target
+    /// scales it down again rather than being kept.
     pub fn calibrate(target: Duration) -> Result<KdfParams> {
         let mut params = Self::MINIMUM;
         let salt = [0u8; 16];
-        for _ in 0..4 {
+        for _ in 0..5 {
             let start = Instant::now();
             derive_kek(b"calibration", &salt, &params)?;
-            let took = start.elapsed();
-            if took >= target.mul_f64(0.8) || params.m_kib >= Self::MAX_M_KIB {
+            let ratio = target.as_secs_f64() / start.elapsed().as_secs_f64().max(1e-3);
+            let m_kib = scaled_memory(params.m_kib, ratio);
+            if (0.85..=1.15).contains(&ratio) || m_kib == params.m_kib {
                 break;
             }
-            let scale = (target.as_secs_f64() / took.as_secs_f64().max(1e-3)).min(8.0);
-            let m = (f64::from(params.m_kib) * scale) as u64;
-            params.m_kib = m.clamp(u64::from(Self::MINIMUM.m_kib), u64::from(Self::MAX_M_KIB)) as u32;
+            params.m_kib = m_kib;
         }
         Ok(params)
     }
+}
+
+/// `m_kib` scaled by `ratio` (at most 4x down or 8x up per step), within
+/// the floor and [`KdfParams::MAX_M_KIB`].
+fn scaled_memory(m_kib: u32, ratio: f64) -> u32 {
+    let m = (f64::from(m_kib) * ratio.clamp(0.25, 8.0)) as u64;
+    m.clamp(u64::from(KdfParams::MINIMUM.m_kib), u64::from(KdfParams::MAX_M_KIB)) as u32
 }
 
 /// Argon2id v1.3 with optional secret and associated data, into `out`.
@@ -171,6 +181,16 @@ mod tests {
         let p = KdfParams::calibrate(Duration::from_millis(50)).unwrap();
         assert!(p.meets_minimum(), "{p:?}");
         assert!(!KdfParams::INSECURE_FAST.meets_minimum());
+    }
+
+    #[test]
+    fn calibration_scales_memory_both_ways_within_bounds() {
+        let floor = KdfParams::MINIMUM.m_kib;
+        assert_eq!(scaled_memory(floor, 3.0), 3 * floor);
+        assert_eq!(scaled_memory(floor, 100.0), 8 * floor, "one step grows at most 8x");
+        assert_eq!(scaled_memory(4 * floor, 0.5), 2 * floor, "an overshoot scales memory down");
+        assert_eq!(scaled_memory(2 * floor, 0.1), floor, "never below the floor");
+        assert_eq!(scaled_memory(KdfParams::MAX_M_KIB, 2.0), KdfParams::MAX_M_KIB);
     }
 
     #[test]
