@@ -41,6 +41,7 @@ mod recovery;
 mod sealed;
 mod secret;
 mod slots;
+mod store;
 pub mod testkit;
 mod vault;
 #[allow(unsafe_code)]

@@ -3,6 +3,8 @@
 //! traits, so the same sealing code runs over both.
 
 use std::ffi::{CStr, c_int, c_void};
+use std::io;
+use std::path::Path;
 use std::sync::Arc;
 
 /// A file as the lower layer presents it. Return values are SQLite result
@@ -49,6 +51,26 @@ pub trait LowerVfs: Send + Sync {
     fn full_pathname(&self, name: &CStr, out: &mut [u8]) -> c_int;
     /// The largest path this layer accepts.
     fn max_pathname(&self) -> c_int;
+
+    // The vault's own file operations, outside SQLite: the key-slot file,
+    // headers it checks before SQLite opens a file, and rekey's swap. They go
+    // through this layer too, so that crash tests cover them.
+
+    /// The length of a file, or `None` if it does not exist.
+    fn file_len(&self, path: &Path) -> io::Result<Option<u64>>;
+    /// Reads at `offset` into `buf`; returns how many bytes were read (0 at
+    /// the end), or `None` if the file does not exist.
+    fn read_at(&self, path: &Path, offset: u64, buf: &mut [u8]) -> io::Result<Option<usize>>;
+    /// Creates or truncates a file and writes `bytes` (not yet durable).
+    fn write_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// Makes a file's contents durable.
+    fn sync_file(&self, path: &Path) -> io::Result<()>;
+    /// Renames `from` over `to` (durable once the directory is synced).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes a file; `false` if there was none.
+    fn remove_file(&self, path: &Path) -> io::Result<bool>;
+    /// Makes renames, creations and removals in `dir` durable.
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
 }
 
 /// The lower layer a vault runs on.

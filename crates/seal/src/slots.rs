@@ -17,8 +17,7 @@
 //! before any key is known; the HMAC, checked once the vault key is
 //! unwrapped, catches deliberate edits that recomputed the SHA-256.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::{AeadInOut, Aes256Gcm, KeyInit, Nonce, Tag};
@@ -412,56 +411,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Steps of an atomic replace, named so crash tests can stop after each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WriteStep {
-    TempWritten,
-    TempSynced,
-    Renamed,
-}
-
-/// Replaces `path` with `bytes` so that a crash leaves the old or the new
-/// file, never a mix: write a temporary beside it, fsync, rename over, fsync
-/// the directory. (A hand-rolled few lines rather than a crate so the crash
-/// tests can stop between the steps.)
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], stop_after: Option<WriteStep>) -> Result<()> {
-    let tmp = tmp_path(path);
-    let mut f = std::fs::File::create(&tmp).map_err(|e| SealError::io("cannot create", &tmp, e))?;
-    f.write_all(bytes).map_err(|e| SealError::io("cannot write", &tmp, e))?;
-    if stop_after == Some(WriteStep::TempWritten) {
-        return Ok(());
-    }
-    f.sync_all().map_err(|e| SealError::io("cannot sync", &tmp, e))?;
-    drop(f);
-    if stop_after == Some(WriteStep::TempSynced) {
-        return Ok(());
-    }
-    std::fs::rename(&tmp, path).map_err(|e| SealError::io("cannot replace", path, e))?;
-    if stop_after == Some(WriteStep::Renamed) {
-        return Ok(());
-    }
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
-}
-
-pub(crate) fn tmp_path(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".tmp");
-    PathBuf::from(s)
-}
-
-/// Makes a rename in `dir` durable.
-#[cfg(unix)]
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| SealError::io("cannot sync directory", dir, e))
-}
-
-/// Windows has no directory fsync; `MoveFileEx` (behind `std::fs::rename`)
-/// updates the directory entry through the NTFS journal.
-#[cfg(not(unix))]
-pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,21 +476,5 @@ mod tests {
         bytes[n - 32..].copy_from_slice(&digest);
         let f = SlotFile::parse(&bytes, Path::new("k")).unwrap();
         assert!(matches!(f.verify_mac(&vk, Path::new("k")), Err(SealError::SlotFileCorrupt { .. })));
-    }
-
-    #[test]
-    fn atomic_write_leaves_old_or_new_at_every_step() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("vault.keys");
-        std::fs::write(&p, b"old").unwrap();
-        for step in [WriteStep::TempWritten, WriteStep::TempSynced] {
-            write_atomic(&p, b"new", Some(step)).unwrap();
-            assert_eq!(std::fs::read(&p).unwrap(), b"old", "{step:?}");
-        }
-        write_atomic(&p, b"new", Some(WriteStep::Renamed)).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"new");
-        write_atomic(&p, b"newer", None).unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"newer");
-        assert!(!tmp_path(&p).exists());
     }
 }

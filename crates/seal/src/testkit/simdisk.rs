@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 use std::ffi::{CStr, c_int, c_void};
+use std::io;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand::RngExt;
@@ -59,11 +61,24 @@ struct FileState {
     pending: Vec<Pending>,
     /// A deletion not yet made durable by a directory sync.
     pending_delete: bool,
+    /// Synced contents of a file whose creation no directory sync has made
+    /// durable yet: a crash may lose the name.
+    name_pending: bool,
+}
+
+/// A rename not yet made durable by a directory sync: both names as they
+/// were before it, for a crash image that loses it.
+struct Rename {
+    from: String,
+    to: String,
+    from_before: FileState,
+    to_before: Option<FileState>,
 }
 
 #[derive(Default)]
 struct Disk {
     files: HashMap<String, FileState>,
+    renames: Vec<Rename>,
     fault: Option<Fault>,
     counts: [u64; 4],
     ops: u64,
@@ -115,6 +130,35 @@ impl Disk {
 
     fn used(&self) -> u64 {
         self.files.values().filter_map(|f| f.current.as_ref()).map(|c| c.len() as u64).sum()
+    }
+
+    /// Whether a write growing `path` to `end` bytes would overfill the disk.
+    fn over_capacity(&mut self, path: &str, end: u64) -> bool {
+        let Some(Fault::Capacity(cap)) = self.fault else {
+            return false;
+        };
+        let len = self.files.get(path).and_then(|f| f.current.as_ref()).map_or(0, |c| c.len() as u64);
+        let full = self.used() + end.saturating_sub(len) > cap;
+        self.fired |= full;
+        full
+    }
+
+    /// A directory sync: every rename and deletion so far becomes durable.
+    fn sync_dir(&mut self) {
+        self.renames.clear();
+        for f in self.files.values_mut() {
+            f.name_pending = false;
+            if f.pending_delete {
+                f.durable = None;
+                f.pending_delete = false;
+            }
+        }
+    }
+
+    fn note(&mut self, line: impl FnOnce() -> String) {
+        if let Some(log) = self.log.as_mut() {
+            log.push(line());
+        }
     }
 }
 
@@ -183,8 +227,19 @@ impl SimDisk {
     /// What a power cut now would leave on the disk.
     pub fn crash_image(&self, mode: CrashMode, rng: &mut StdRng) -> Arc<SimDisk> {
         let d = self.lock();
+        // Renames since the last directory sync survive in order, up to a
+        // random point (none when only synced work survives).
+        let mut before = d.files.clone();
+        let survive = if mode == CrashMode::DropUnsynced { 0 } else { rng.random_range(0..=d.renames.len()) };
+        for r in d.renames[survive..].iter().rev() {
+            before.insert(r.from.clone(), r.from_before.clone());
+            match &r.to_before {
+                Some(t) => before.insert(r.to.clone(), t.clone()),
+                None => before.remove(&r.to),
+            };
+        }
         let mut files = HashMap::new();
-        for (path, f) in &d.files {
+        for (path, f) in &before {
             let mut content = f.durable.clone();
             if mode != CrashMode::DropUnsynced {
                 for op in &f.pending {
@@ -212,6 +267,9 @@ impl SimDisk {
                 }
             }
             if f.pending_delete && rng.random_bool(0.5) {
+                content = None;
+            }
+            if f.name_pending && (mode == CrashMode::DropUnsynced || rng.random_bool(0.5)) {
                 content = None;
             }
             if f.current.is_none() && !f.pending_delete {
@@ -264,13 +322,8 @@ impl LowerFile for SimFile {
         if let Some(rc) = d.check(WRITE) {
             return rc;
         }
-        if let Some(Fault::Capacity(cap)) = d.fault {
-            let len = d.files.get(&self.path).and_then(|f| f.current.as_ref()).map_or(0, |c| c.len() as u64);
-            let grow = (offset + buf.len() as u64).saturating_sub(len);
-            if d.used() + grow > cap {
-                d.fired = true;
-                return ffi::SQLITE_FULL;
-            }
+        if d.over_capacity(&self.path, offset + buf.len() as u64) {
+            return ffi::SQLITE_FULL;
         }
         if let Some(log) = d.log.as_mut() {
             log.push(format!("write {} off {offset} len {}", self.path, buf.len()));
@@ -312,13 +365,8 @@ impl LowerFile for SimFile {
         if created {
             // SQLite's platform VFS syncs the directory on the first sync of
             // a journal or WAL it created, which makes every earlier
-            // deletion in that directory durable too.
-            for f in d.files.values_mut() {
-                if f.pending_delete {
-                    f.durable = None;
-                    f.pending_delete = false;
-                }
-            }
+            // rename and deletion in that directory durable too.
+            d.sync_dir();
         }
         ffi::SQLITE_OK
     }
@@ -418,6 +466,108 @@ impl LowerVfs for SimVfs {
     fn max_pathname(&self) -> c_int {
         1024
     }
+
+    fn file_len(&self, path: &Path) -> io::Result<Option<u64>> {
+        let d = self.0.lock();
+        if d.cut {
+            return Err(io::Error::other("simulated power cut"));
+        }
+        Ok(d.files.get(&key(path)).and_then(|f| f.current.as_ref()).map(|c| c.len() as u64))
+    }
+
+    fn read_at(&self, path: &Path, offset: u64, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        let mut d = self.0.lock();
+        if d.check(READ).is_some() {
+            return Err(io::Error::other("simulated read failure"));
+        }
+        let Some(c) = d.files.get(&key(path)).and_then(|f| f.current.as_ref()) else {
+            return Ok(None);
+        };
+        let start = (offset as usize).min(c.len());
+        let n = (c.len() - start).min(buf.len());
+        buf[..n].copy_from_slice(&c[start..start + n]);
+        Ok(Some(n))
+    }
+
+    fn write_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut d = self.0.lock();
+        let path = key(path);
+        if d.check(WRITE).is_some() {
+            return Err(io::Error::other("simulated write failure"));
+        }
+        if d.over_capacity(&path, bytes.len() as u64) {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "simulated full disk"));
+        }
+        d.note(|| format!("write_file {path} len {}", bytes.len()));
+        let f = d.files.entry(path).or_default();
+        f.current = Some(bytes.to_vec());
+        f.pending_delete = false;
+        f.pending.push(Pending::Truncate(0));
+        f.pending.push(Pending::Write(0, bytes.to_vec()));
+        Ok(())
+    }
+
+    fn sync_file(&self, path: &Path) -> io::Result<()> {
+        let mut d = self.0.lock();
+        let path = key(path);
+        if d.check(SYNC).is_some() {
+            return Err(io::Error::other("simulated sync failure"));
+        }
+        d.note(|| format!("sync_file {path}"));
+        match d.files.get_mut(&path) {
+            Some(f) if f.current.is_some() => {
+                // The contents; a new file's name is durable only once its
+                // directory is synced.
+                f.name_pending |= f.durable.is_none();
+                f.durable = f.current.clone();
+                f.pending.clear();
+                Ok(())
+            }
+            _ => Err(io::Error::new(io::ErrorKind::NotFound, "no such file")),
+        }
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut d = self.0.lock();
+        let (from, to) = (key(from), key(to));
+        if d.check(WRITE).is_some() {
+            return Err(io::Error::other("simulated rename failure"));
+        }
+        d.note(|| format!("rename {from} {to}"));
+        let Some(moved) = d.files.get(&from).filter(|f| f.current.is_some()).cloned() else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no such file"));
+        };
+        let to_before = d.files.get(&to).cloned();
+        d.renames.push(Rename { from: from.clone(), to: to.clone(), from_before: moved.clone(), to_before });
+        d.files.remove(&from);
+        // The rename, not the old name's creation, now decides whether `to` survives.
+        d.files.insert(to, FileState { pending_delete: false, name_pending: false, ..moved });
+        Ok(())
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<bool> {
+        let name = std::ffi::CString::new(key(path)).map_err(io::Error::other)?;
+        match self.delete(&name, false) {
+            ffi::SQLITE_OK => Ok(true),
+            ffi::SQLITE_IOERR_DELETE_NOENT => Ok(false),
+            _ => Err(io::Error::other("simulated delete failure")),
+        }
+    }
+
+    fn sync_dir(&self, _dir: &Path) -> io::Result<()> {
+        let mut d = self.0.lock();
+        if d.check(SYNC).is_some() {
+            return Err(io::Error::other("simulated directory sync failure"));
+        }
+        d.note(|| "sync_dir".to_owned());
+        d.sync_dir();
+        Ok(())
+    }
+}
+
+/// The disk's name for a path, as SQLite's would be.
+fn key(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
 }
 
 impl SimDisk {

@@ -7,17 +7,24 @@ use std::sync::{Mutex, MutexGuard};
 use crate::Result;
 use crate::cipher::VAULT_ID_LEN;
 use crate::secret::Key256;
-use crate::slots::{SlotFile, WriteStep, write_atomic};
+use crate::slots::SlotFile;
+use crate::store::{Store, WriteStep};
 
 pub(crate) struct KeyState {
     path: PathBuf,
+    store: Store,
     vault_key: Key256,
     file: Mutex<SlotFile>,
 }
 
 impl KeyState {
-    pub(crate) fn new(dir: &Path, vault_key: Key256, file: SlotFile) -> Self {
-        KeyState { path: super::keys_path(dir), vault_key, file: Mutex::new(file) }
+    pub(crate) fn new(dir: &Path, vault_key: Key256, file: SlotFile, store: Store) -> Self {
+        KeyState { path: super::keys_path(dir), store, vault_key, file: Mutex::new(file) }
+    }
+
+    /// The files of the vault's lower layer.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -43,7 +50,7 @@ impl KeyState {
     /// Writes the slot file as it is in memory.
     pub(crate) fn save(&self, stop_after: Option<WriteStep>) -> Result<()> {
         let file = self.lock();
-        write_atomic(&self.path, &file.to_bytes(&self.vault_key), stop_after)
+        self.store.write_atomic(&self.path, &file.to_bytes(&self.vault_key), stop_after)
     }
 
     /// Applies `change` to a copy of the slot file and writes it; memory is
@@ -56,7 +63,7 @@ impl KeyState {
         let mut file = self.lock();
         let mut next = file.clone();
         change(&mut next)?;
-        write_atomic(&self.path, &next.to_bytes(&self.vault_key), stop_after)?;
+        self.store.write_atomic(&self.path, &next.to_bytes(&self.vault_key), stop_after)?;
         *file = next;
         Ok(())
     }

@@ -19,6 +19,7 @@ use crate::recovery::{RecoveryCode, normalize};
 use crate::sealed::Shared;
 use crate::secret::Key256;
 use crate::slots::{DataKeyEntry, Slot, SlotFile, SlotKind};
+use crate::store::Store;
 use crate::vfs::{Registration, set_reserve_bytes};
 use crate::{CryptoStats, Result, SealError};
 
@@ -145,7 +146,8 @@ impl Vault {
             return Err(SealError::InvalidSlotName(slot.to_owned()));
         }
         std::fs::create_dir_all(dir).map_err(|e| SealError::io("cannot create", dir, e))?;
-        if db_path(dir).exists() || keys_path(dir).exists() {
+        let store = Store::new(&opts.open.lower)?;
+        if store.exists(&db_path(dir))? || store.exists(&keys_path(dir))? {
             return Err(SealError::AlreadyExists(dir.to_owned()));
         }
         let kdf = match opts.kdf {
@@ -166,7 +168,7 @@ impl Vault {
             Slot::new(&vault_id, RECOVERY_SLOT, SlotKind::RecoveryCode, kdf, &canon, &vault_key)?,
         ];
         let file = SlotFile::new(vault_id, DataKeyEntry::new(&vault_key, &vault_id, 1, &data_key)?, slots);
-        let keys = KeyState::new(dir, vault_key, file);
+        let keys = KeyState::new(dir, vault_key, file, store);
         keys.save(None)?;
         let vault = Vault::start(dir, keys, data_key, opts.open.clone(), Some(opts.journal_mode))?;
         Ok((vault, code))
@@ -179,15 +181,12 @@ impl Vault {
     /// distinction on to the person logging in.
     pub fn open(dir: &Path, unlock: Unlock<'_>, opts: &OpenOptions) -> Result<Vault> {
         let keys_path = keys_path(dir);
-        let bytes = match std::fs::read(&keys_path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no key-slot file" });
-            }
-            Err(e) => return Err(SealError::io("cannot read", &keys_path, e)),
+        let store = Store::new(&opts.lower)?;
+        let Some(bytes) = store.read(&keys_path)? else {
+            return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no key-slot file" });
         };
         let file = SlotFile::parse(&bytes, &keys_path)?;
-        check_db_matches(dir, &file.vault_id, &opts.lower)?;
+        check_db_matches(dir, &file.vault_id, &store)?;
         let vault_key = match unlock {
             Unlock::Password { slot, password } => {
                 let s = file.slot(slot).filter(|s| s.kind == SlotKind::Password);
@@ -201,7 +200,7 @@ impl Vault {
             }
         };
         file.verify_mac(&vault_key, &keys_path)?;
-        let keys = KeyState::new(dir, vault_key, file);
+        let keys = KeyState::new(dir, vault_key, file, store);
         let data_key = rekey::settle_unfinished_rekey(dir, &keys)?;
         Vault::start(dir, keys, data_key, opts.clone(), None)
     }
@@ -273,13 +272,17 @@ impl Vault {
     /// name the file and the first missing page instead.
     fn diagnose_truncation(&self) -> Option<SealError> {
         let path = db_path(&self.dir);
-        let bytes = self.read_raw(&path).ok()??;
-        let mut page1 = bytes.get(..crate::PAGE_SIZE)?.to_vec();
+        let store = self.keys.store();
+        let mut page1 = store.read_head(&path, crate::PAGE_SIZE).ok()??;
+        let len = store.len(&path).ok()??;
+        if page1.len() < crate::PAGE_SIZE {
+            return None;
+        }
         self.shared.keys.open_page(1, &mut page1).ok()?;
         let be = |at: usize| u32::from_be_bytes([page1[at], page1[at + 1], page1[at + 2], page1[at + 3]]);
         // The in-header size counts only when its version stamp is current.
         let header_pages = if be(92) == be(24) { be(28) } else { return None };
-        let whole_pages = (bytes.len() / crate::PAGE_SIZE) as u32;
+        let whole_pages = (len / crate::PAGE_SIZE as u64) as u32;
         (whole_pages < header_pages).then(|| SealError::TruncatedPage {
             kind: crate::FileKind::Database,
             path,
@@ -357,31 +360,18 @@ pub(crate) fn page_keys(keys: &Arc<KeyState>, data_key: &Key256) -> Arc<PageKeys
 
 /// Checks that the database in `dir` is a sealed database of `vault_id`,
 /// reading its first bytes through the vault's lower layer.
-fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN], lower: &Lower) -> Result<()> {
+fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN], store: &Store) -> Result<()> {
     let path = db_path(dir);
-    let lower = crate::vfs::resolve(lower)?;
-    let cpath = std::ffi::CString::new(path.to_string_lossy().into_owned())
-        .map_err(|_| SealError::NotAVault { path: path.clone(), reason: "its path contains a NUL byte" })?;
-    let not_found = || SealError::NotAVault { path: dir.to_owned(), reason: "it has no database file" };
-    if !lower.access(&cpath, rusqlite::ffi::SQLITE_ACCESS_EXISTS).unwrap_or(false) {
-        return Err(not_found());
-    }
-    let (mut file, _) = lower
-        .open(&cpath, rusqlite::ffi::SQLITE_OPEN_MAIN_DB | rusqlite::ffi::SQLITE_OPEN_READONLY)
-        .map_err(|_| not_found())?;
-    let mut head = [0u8; 16];
-    let rc = file.read(&mut head, 0);
-    file.close();
-    if rc == rusqlite::ffi::SQLITE_IOERR_SHORT_READ {
+    let Some(head) = store.read_head(&path, VAULT_ID_LEN)? else {
+        return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no database file" });
+    };
+    if head.len() < VAULT_ID_LEN {
         return Err(SealError::NotAVault { path, reason: "the database file is empty or cut short" });
     }
-    if rc != rusqlite::ffi::SQLITE_OK {
-        return Err(SealError::io("cannot read", &path, std::io::Error::other(format!("SQLite I/O error {rc}"))));
-    }
-    if &head == crate::cipher::SQLITE_MAGIC {
+    if head == crate::cipher::SQLITE_MAGIC {
         return Err(SealError::NotAVault { path, reason: "it is a plain, unencrypted SQLite database" });
     }
-    if &head != vault_id {
+    if head != vault_id {
         return Err(SealError::SlotFileMismatch(dir.to_owned()));
     }
     Ok(())

@@ -10,7 +10,6 @@
 //! A crash anywhere leaves a database sealed under the current or the
 //! pending key; opening settles which (see [`settle_unfinished_rekey`]).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,7 +18,8 @@ use crate::cipher::{PAGE_SIZE, PageKeys, SEAL_RESERVATION, SealCounter};
 use crate::error::FileKind;
 use crate::sealed::Shared;
 use crate::secret::Key256;
-use crate::slots::{DataKeyEntry, sync_dir};
+use crate::slots::DataKeyEntry;
+use crate::store::Store;
 use crate::vfs::Registration;
 use crate::{Result, SealError};
 
@@ -39,14 +39,6 @@ pub enum RekeyStep {
 
 fn rekey_path(dir: &Path) -> PathBuf {
     dir.join(format!("{}.rekey", super::DB_FILE))
-}
-
-fn remove_if_exists(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(SealError::io("cannot remove", path, e)),
-    }
 }
 
 /// A `file:` URI for SQLite, percent-encoding what URIs reserve.
@@ -69,25 +61,16 @@ fn file_uri(path: &Path, vfs: &str) -> String {
 }
 
 /// Whether a rollback journal is absent or committed (header zeroed).
-fn journal_is_spent(path: &Path) -> Result<bool> {
-    let mut head = [0u8; 28];
-    match std::fs::File::open(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(e) => Err(SealError::io("cannot open", path, e)),
-        Ok(mut f) => {
-            let n = f.read(&mut head).map_err(|e| SealError::io("cannot read", path, e))?;
-            Ok(head[..n].iter().all(|&b| b == 0))
-        }
-    }
+fn journal_is_spent(store: &Store, path: &Path) -> Result<bool> {
+    Ok(store.read_head(path, 28)?.is_none_or(|head| head.iter().all(|&b| b == 0)))
 }
 
-fn read_page1(dir: &Path) -> Result<Vec<u8>> {
+fn read_page1(store: &Store, dir: &Path) -> Result<Vec<u8>> {
     let path = db_path(dir);
-    let mut page = vec![0u8; PAGE_SIZE];
-    std::fs::File::open(&path)
-        .and_then(|mut f| f.read_exact(&mut page))
-        .map_err(|e| SealError::io("cannot read page 1 of", &path, e))?;
-    Ok(page)
+    match store.read_head(&path, PAGE_SIZE)? {
+        Some(page) if page.len() == PAGE_SIZE => Ok(page),
+        _ => Err(SealError::TruncatedPage { kind: FileKind::Database, path, pgno: 1 }),
+    }
 }
 
 fn opens_page1(page: &[u8], key: &Key256, vault_id: [u8; 16]) -> bool {
@@ -107,16 +90,17 @@ pub(crate) fn settle_unfinished_rekey(dir: &Path, keys: &KeyState) -> Result<Key
         return Ok(current_key);
     };
     let pending_key = pending.unwrap(keys.vault_key(), &vault_id, keys.path())?;
-    let page1 = read_page1(dir)?;
+    let store = keys.store();
+    let page1 = read_page1(store, dir)?;
     if opens_page1(&page1, &current_key, vault_id) {
-        remove_if_exists(&rekey_path(dir))?;
+        store.remove_if_exists(&rekey_path(dir))?;
         keys.update(None, |f| {
             f.pending = None;
             Ok(())
         })?;
         Ok(current_key)
     } else if opens_page1(&page1, &pending_key, vault_id) {
-        let pages = std::fs::metadata(db_path(dir)).map(|m| m.len() / PAGE_SIZE as u64).unwrap_or(0);
+        let pages = store.len(&db_path(dir))?.unwrap_or(0) / PAGE_SIZE as u64;
         keys.update(None, |f| {
             f.current = pending.clone();
             f.pending = None;
@@ -154,8 +138,9 @@ impl Vault {
             return Ok(());
         }
 
+        let store = self.keys.store().clone();
         let target = rekey_path(&self.dir);
-        remove_if_exists(&target)?;
+        store.remove_if_exists(&target)?;
         let copy_keys = Arc::new(PageKeys::new(&new_key, vault_id, SealCounter::new(0, Box::new(|_| Ok(())))));
         let copy_shared = Arc::new(Shared::new(copy_keys.clone()));
         let copy_reg = Registration::new(copy_shared.clone(), &self.opts.lower)?;
@@ -164,7 +149,7 @@ impl Vault {
             // Nothing has changed but the pending key: withdraw it (were this
             // to fail too, the next open would withdraw it).
             let err = super::explain(&copy_shared, e);
-            let _ = remove_if_exists(&target);
+            let _ = store.remove_if_exists(&target);
             let _ = self.keys.update(None, |f| {
                 f.pending = None;
                 Ok(())
@@ -172,10 +157,8 @@ impl Vault {
             return Err(err);
         }
         drop(copy_reg);
-        std::fs::File::open(&target)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| SealError::io("cannot sync", &target, e))?;
-        sync_dir(&self.dir)?;
+        store.sync_file(&target)?;
+        store.sync_dir_of(&target)?;
         if stop == Some(RekeyStep::CopyWritten) {
             return Ok(());
         }
@@ -191,13 +174,13 @@ impl Vault {
         // with its header zeroed; such a journal holds nothing to roll back.
         let mut journal = db.clone().into_os_string();
         journal.push("-journal");
-        if journal_is_spent(Path::new(&journal))? {
-            remove_if_exists(Path::new(&journal))?;
+        if journal_is_spent(&store, Path::new(&journal))? {
+            store.remove_if_exists(Path::new(&journal))?;
         }
         for suffix in ["-wal", "-journal"] {
             let mut p = db.clone().into_os_string();
             p.push(suffix);
-            if Path::new(&p).exists() {
+            if store.exists(Path::new(&p))? {
                 self.restart(None)?;
                 return Err(SealError::io(
                     "the old database left a log behind; rekey abandoned",
@@ -210,8 +193,7 @@ impl Vault {
             return Ok(());
         }
 
-        std::fs::rename(&target, &db).map_err(|e| SealError::io("cannot replace", &db, e))?;
-        sync_dir(&self.dir)?;
+        store.rename_durably(&target, &db)?;
         if stop == Some(RekeyStep::Swapped) {
             return Ok(());
         }

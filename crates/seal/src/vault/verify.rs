@@ -1,10 +1,7 @@
 //! Verify: authenticate every page on disk and run SQLite's integrity check.
 
 use std::collections::HashSet;
-use std::ffi::CString;
 use std::path::Path;
-
-use rusqlite::ffi;
 
 use super::{Vault, db_path};
 use crate::cipher::PAGE_SIZE;
@@ -144,24 +141,6 @@ impl Vault {
     /// A file's raw (sealed) bytes, read through the vault's lower layer;
     /// `None` if it does not exist.
     pub(super) fn read_raw(&self, path: &Path) -> Result<Option<Vec<u8>>> {
-        let io_err =
-            |what: &'static str, rc| SealError::io(what, path, std::io::Error::other(format!("SQLite I/O error {rc}")));
-        let lower = crate::vfs::resolve(&self.opts.lower)?;
-        let name = CString::new(path.to_string_lossy().into_owned()).map_err(|_| io_err("bad path", 0))?;
-        if !lower.access(&name, ffi::SQLITE_ACCESS_EXISTS).map_err(|rc| io_err("cannot check", rc))? {
-            return Ok(None);
-        }
-        let flags =
-            if path.extension().is_some_and(|e| e == "db") { ffi::SQLITE_OPEN_MAIN_DB } else { ffi::SQLITE_OPEN_WAL };
-        let (mut file, _) =
-            lower.open(&name, flags | ffi::SQLITE_OPEN_READONLY).map_err(|rc| io_err("cannot open", rc))?;
-        let size = file.file_size().map_err(|rc| io_err("cannot size", rc))?;
-        let mut bytes = vec![0u8; size as usize];
-        let rc = file.read(&mut bytes, 0);
-        file.close();
-        if rc != ffi::SQLITE_OK {
-            return Err(io_err("cannot read", rc));
-        }
-        Ok(Some(bytes))
+        self.keys.store().read(path)
     }
 }

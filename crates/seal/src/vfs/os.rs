@@ -2,11 +2,14 @@
 //! to it unchanged, so locking and platform quirks stay SQLite's own.
 
 use std::ffi::{CStr, c_int, c_void};
+use std::io;
 use std::mem::MaybeUninit;
+use std::path::Path;
 
 use rusqlite::ffi;
 
 use crate::lower::{LowerFile, LowerVfs};
+use crate::store::os as files;
 
 pub(crate) struct OsVfs {
     vfs: *mut ffi::sqlite3_vfs,
@@ -157,5 +160,33 @@ impl LowerVfs for OsVfs {
 
     fn max_pathname(&self) -> c_int {
         self.vfs().mxPathname
+    }
+
+    fn file_len(&self, path: &Path) -> io::Result<Option<u64>> {
+        files::file_len(path)
+    }
+
+    fn read_at(&self, path: &Path, offset: u64, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        files::read_at(path, offset, buf)
+    }
+
+    fn write_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        files::write_file(path, bytes)
+    }
+
+    fn sync_file(&self, path: &Path) -> io::Result<()> {
+        files::sync_file(path)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        files::rename(from, to)
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<bool> {
+        files::remove_file(path)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        files::sync_dir(dir)
     }
 }
