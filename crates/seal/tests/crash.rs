@@ -35,8 +35,8 @@ fn digest(b: &[u8]) -> [u8; 32] {
 }
 
 fn slot_dir() -> tempfile::TempDir {
-    // The key-slot file lives on the real file system; tmpfs keeps its
-    // fsyncs cheap across a thousand trials.
+    // Every vault file, the key-slot file included, lives on the simulated
+    // disk; the directory only names them (and Vault::create makes it).
     match tempfile::tempdir_in("/dev/shm") {
         Ok(d) => d,
         Err(_) => tempfile::tempdir().unwrap(),

@@ -201,8 +201,12 @@ impl Vault {
         };
         file.verify_mac(&vault_key, &keys_path)?;
         let keys = KeyState::new(dir, vault_key, file, store);
-        let data_key = rekey::settle_unfinished_rekey(dir, &keys)?;
-        Vault::start(dir, keys, data_key, opts.clone(), None)
+        let settled = rekey::settle_unfinished_rekey(dir, &keys)?;
+        let vault = Vault::start(dir, keys, settled.key, opts.clone(), None)?;
+        if settled.withdraw_pending {
+            vault.withdraw_pending_rekey()?;
+        }
+        Ok(vault)
     }
 
     /// Registers the VFS for `data_key` and opens the connection.
@@ -315,6 +319,11 @@ impl Vault {
     /// Pages sealed under the current data key, counted ahead durably.
     pub fn seals_used(&self) -> u64 {
         self.shared.keys.seals_used()
+    }
+
+    /// The generation of the data key: 1 at creation, one more per rekey.
+    pub fn data_key_epoch(&self) -> u32 {
+        self.keys.lock().current.epoch
     }
 
     /// Whether the data key has sealed enough pages that a rekey is due.

@@ -78,28 +78,30 @@ fn opens_page1(page: &[u8], key: &Key256, vault_id: [u8; 16]) -> bool {
     keys.open_page(1, &mut page.to_vec()).is_ok()
 }
 
-/// Finishes or undoes a rekey a crash interrupted, and returns the data key
-/// the database is sealed under.
-pub(crate) fn settle_unfinished_rekey(dir: &Path, keys: &KeyState) -> Result<Key256> {
+/// The data key the database on disk is sealed under, after a rekey a
+/// crash may have interrupted.
+pub(crate) struct Settled {
+    pub(crate) key: Key256,
+    /// An unfinished rekey to undo once the database has opened under `key`.
+    pub(crate) withdraw_pending: bool,
+}
+
+/// Finishes a rekey a crash interrupted after the swap, or says to undo one
+/// interrupted before it.
+pub(crate) fn settle_unfinished_rekey(dir: &Path, keys: &KeyState) -> Result<Settled> {
     let (current, pending, vault_id) = {
         let f = keys.lock();
         (f.current.clone(), f.pending.clone(), f.vault_id)
     };
     let current_key = current.unwrap(keys.vault_key(), &vault_id, keys.path())?;
     let Some(pending) = pending else {
-        return Ok(current_key);
+        return Ok(Settled { key: current_key, withdraw_pending: false });
     };
     let pending_key = pending.unwrap(keys.vault_key(), &vault_id, keys.path())?;
     let store = keys.store();
-    let page1 = read_page1(store, dir)?;
-    if opens_page1(&page1, &current_key, vault_id) {
-        store.remove_if_exists(&rekey_path(dir))?;
-        keys.update(None, |f| {
-            f.pending = None;
-            Ok(())
-        })?;
-        Ok(current_key)
-    } else if opens_page1(&page1, &pending_key, vault_id) {
+    // The copy is whole and synced before it replaces the database, so a
+    // swapped database's page 1 opens under the pending key.
+    if read_page1(store, dir).is_ok_and(|page1| opens_page1(&page1, &pending_key, vault_id)) {
         let pages = store.len(&db_path(dir))?.unwrap_or(0) / PAGE_SIZE as u64;
         keys.update(None, |f| {
             f.current = pending.clone();
@@ -107,10 +109,14 @@ pub(crate) fn settle_unfinished_rekey(dir: &Path, keys: &KeyState) -> Result<Key
             f.seals_reserved = pages + SEAL_RESERVATION;
             Ok(())
         })?;
-        Ok(pending_key)
-    } else {
-        Err(SealError::TamperedPage { kind: FileKind::Database, path: db_path(dir), pgno: 1 })
+        return Ok(Settled { key: pending_key, withdraw_pending: false });
     }
+    // Otherwise the old database is in force, its page 1 perhaps torn by a
+    // crash in the checkpoint that closed it, which SQLite's recovery
+    // repairs. The pending key is withdrawn only once the database has
+    // opened under the current one: were this the swapped copy with a
+    // damaged page 1, the pending key is all that opens it.
+    Ok(Settled { key: current_key, withdraw_pending: true })
 }
 
 impl Vault {
@@ -169,19 +175,43 @@ impl Vault {
             self.conn = Some(conn);
             return Err(self.explain(e));
         }
+        match self.swap_in(&store, &target, &copy_keys, new_key, &mode, stop) {
+            // A stop for the crash tests leaves the vault as a crash would.
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // Reconnect under whichever key the database is now sealed
+                // with, so a failed rekey leaves a usable vault.
+                if self.conn.is_none() {
+                    let _ = self.restart(None);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Rekey after the old connection is closed: the copy replaces the
+    /// database, the pending key becomes current, and the vault reconnects.
+    fn swap_in(
+        &mut self,
+        store: &Store,
+        target: &Path,
+        copy_keys: &PageKeys,
+        new_key: Key256,
+        mode: &str,
+        stop: Option<RekeyStep>,
+    ) -> Result<()> {
         let db = db_path(&self.dir);
         // In exclusive locking mode a committed rollback journal is kept
         // with its header zeroed; such a journal holds nothing to roll back.
         let mut journal = db.clone().into_os_string();
         journal.push("-journal");
-        if journal_is_spent(&store, Path::new(&journal))? {
+        if journal_is_spent(store, Path::new(&journal))? {
             store.remove_if_exists(Path::new(&journal))?;
         }
         for suffix in ["-wal", "-journal"] {
             let mut p = db.clone().into_os_string();
             p.push(suffix);
             if store.exists(Path::new(&p))? {
-                self.restart(None)?;
                 return Err(SealError::io(
                     "the old database left a log behind; rekey abandoned",
                     PathBuf::from(p),
@@ -189,11 +219,14 @@ impl Vault {
                 ));
             }
         }
+        // Closing deleted the old log without syncing the directory: make
+        // that durable first, so no crash can pair the old log with the copy.
+        store.sync_dir_of(&db)?;
         if stop == Some(RekeyStep::OldClosed) {
             return Ok(());
         }
 
-        store.rename_durably(&target, &db)?;
+        store.rename_durably(target, &db)?;
         if stop == Some(RekeyStep::Swapped) {
             return Ok(());
         }
@@ -217,14 +250,28 @@ impl Vault {
     /// `None`) whichever key the database on disk is sealed with.
     fn restart(&mut self, key: Option<Key256>) -> Result<()> {
         self.conn = None;
-        let key = match key {
-            Some(k) => k,
+        let settled = match key {
+            Some(key) => Settled { key, withdraw_pending: false },
             None => settle_unfinished_rekey(&self.dir, &self.keys)?,
         };
-        let shared = Arc::new(Shared::new(page_keys(&self.keys, &key)));
+        let shared = Arc::new(Shared::new(page_keys(&self.keys, &settled.key)));
         self.reg = Registration::new(shared.clone(), &self.opts.lower)?;
         self.shared = shared;
-        self.connect(None)
+        self.connect(None)?;
+        if settled.withdraw_pending {
+            self.withdraw_pending_rekey()?;
+        }
+        Ok(())
+    }
+
+    /// Undoes a rekey that did not reach the swap: its copy and pending key
+    /// go. Only once the database has opened under the current key.
+    pub(super) fn withdraw_pending_rekey(&self) -> Result<()> {
+        self.keys.store().remove_if_exists(&rekey_path(&self.dir))?;
+        self.keys.update(None, |f| {
+            f.pending = None;
+            Ok(())
+        })
     }
 }
 
