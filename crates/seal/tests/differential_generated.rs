@@ -22,6 +22,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chartvault_seal::{JournalMode, OpenOptions, SealError, Unlock, Vault};
+use common::cell::Cell;
 use common::{USER, create, fast_opts, open, password};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -30,42 +31,6 @@ use rusqlite::{Connection, ErrorCode, params_from_iter};
 
 // ---------------------------------------------------------------------------
 // Outcomes, exactly.
-
-/// A result value, exactly: its type and its bytes (reals by their bits).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Cell {
-    Null,
-    Int(i64),
-    Real(u64),
-    Text(Vec<u8>),
-    Blob(Vec<u8>),
-}
-
-impl std::fmt::Debug for Cell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let head = |b: &[u8]| b.iter().take(16).map(|x| format!("{x:02x}")).collect::<String>();
-        match self {
-            Cell::Null => f.write_str("NULL"),
-            Cell::Int(i) => write!(f, "{i}"),
-            Cell::Real(bits) => write!(f, "{:?}", f64::from_bits(*bits)),
-            Cell::Text(t) if t.len() <= 80 => write!(f, "{:?}", String::from_utf8_lossy(t)),
-            Cell::Text(t) => write!(f, "text({} bytes: {:?}…)", t.len(), String::from_utf8_lossy(&t[..60])),
-            Cell::Blob(b) => write!(f, "blob({} bytes: {}…)", b.len(), head(b)),
-        }
-    }
-}
-
-impl From<ValueRef<'_>> for Cell {
-    fn from(v: ValueRef<'_>) -> Cell {
-        match v {
-            ValueRef::Null => Cell::Null,
-            ValueRef::Integer(i) => Cell::Int(i),
-            ValueRef::Real(r) => Cell::Real(r.to_bits()),
-            ValueRef::Text(t) => Cell::Text(t.to_vec()),
-            ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
-        }
-    }
-}
 
 type Rows = Vec<Vec<Cell>>;
 /// Rows, or the error message.

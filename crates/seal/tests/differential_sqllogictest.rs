@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chartvault_seal::{JournalMode, SealError, Vault};
+use common::cell::Cell;
 use common::{create, open, shared_testdata};
 use md5::{Digest, Md5};
 use rusqlite::fallible_iterator::FallibleIterator;
-use rusqlite::types::{Value, ValueRef};
+use rusqlite::types::Value;
 use rusqlite::{Batch, Connection};
 
 // ---------------------------------------------------------------------------
@@ -128,52 +129,6 @@ fn parse(text: &str, file: &Path) -> Script {
 
 // ---------------------------------------------------------------------------
 // Running a record.
-
-/// A result value, exactly: its type and its bytes (reals by their bits).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Cell {
-    Null,
-    Int(i64),
-    Real(u64),
-    Text(Vec<u8>),
-    Blob(Vec<u8>),
-}
-
-impl std::fmt::Debug for Cell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Cell::Null => f.write_str("NULL"),
-            Cell::Int(i) => write!(f, "{i}"),
-            Cell::Real(bits) => write!(f, "{:?}", f64::from_bits(*bits)),
-            Cell::Text(t) => write!(f, "{:?}", String::from_utf8_lossy(t)),
-            Cell::Blob(b) => write!(f, "x'{}'", b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
-        }
-    }
-}
-
-impl From<ValueRef<'_>> for Cell {
-    fn from(v: ValueRef<'_>) -> Cell {
-        match v {
-            ValueRef::Null => Cell::Null,
-            ValueRef::Integer(i) => Cell::Int(i),
-            ValueRef::Real(r) => Cell::Real(r.to_bits()),
-            ValueRef::Text(t) => Cell::Text(t.to_vec()),
-            ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
-        }
-    }
-}
-
-impl Cell {
-    fn to_value(&self) -> Value {
-        match self {
-            Cell::Null => Value::Null,
-            Cell::Int(i) => Value::Integer(*i),
-            Cell::Real(bits) => Value::Real(f64::from_bits(*bits)),
-            Cell::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-            Cell::Blob(b) => Value::Blob(b.clone()),
-        }
-    }
-}
 
 /// What a record did: compared between the engines as it stands.
 #[derive(Debug, PartialEq, Eq)]
