@@ -240,6 +240,8 @@ impl Vault {
             Ok(())
         })?;
         self.restart(Some(new_key))?;
+        // `VACUUM INTO` writes a rollback-journal database. A crash before
+        // this line leaves the vault whole but in that mode (a known limit).
         if mode.eq_ignore_ascii_case("wal") {
             self.conn().execute_batch("PRAGMA journal_mode=WAL;").map_err(|e| self.explain(e))?;
         }
