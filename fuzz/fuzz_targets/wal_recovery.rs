@@ -46,7 +46,7 @@ fn fixture(mode: JournalMode) -> Fixture {
     }
     let image = disk.crash_image(CrashMode::DropUnsynced, &mut rand::rngs::StdRng::seed_from_u64(0));
     drop(v);
-    let log = if mode == JournalMode::Wal { "vault.db-wal" } else { "vault.db-journal" };
+    let log = if mode == JournalMode::Wal { "vault.cvdb.wal" } else { "vault.cvdb.journal" };
     let log = dir.join(log).to_string_lossy().into_owned();
     Fixture { dir, disk: image, log }
 }

@@ -92,6 +92,15 @@ pub enum SealError {
         /// The database page number the page claims or sits at.
         pgno: u32,
     },
+    /// A freelist trunk page failed authentication: SQLite reads it when it
+    /// reuses free space, so the next insert would fail.
+    #[error("page {pgno} of {}, a freelist page SQLite reads when it reuses free space, failed authentication (altered or damaged); rekeying the vault rewrites the database without it", path.display())]
+    DamagedFreelistPage {
+        /// The file holding the page's newest copy.
+        path: PathBuf,
+        /// The page number.
+        pgno: u32,
+    },
     /// A journal or WAL header or frame header failed authentication.
     #[error("the {kind} {path} was altered at byte offset {offset}: {what}")]
     TamperedLog {
@@ -132,6 +141,62 @@ pub enum SealError {
     /// The data key has sealed so many pages that random nonces are no longer safe.
     #[error("the data key has sealed {0} pages; rekey the vault before writing more")]
     KeyExhausted(u64),
+    /// Another holder (this process or another) has the vault open.
+    #[error("the vault {} is in use by another Chartvault program{}; close it there first", path.display(), pid.map(|p| format!(" (process {p})")).unwrap_or_default())]
+    InUse {
+        /// The vault directory.
+        path: PathBuf,
+        /// The process holding it, where the platform tells.
+        pid: Option<u32>,
+    },
+    /// The vault directory or one of its files cannot be written.
+    #[error("{} is read-only ({what}): Chartvault must be able to write there; check its permissions, or copy the vault to a writable folder", path.display())]
+    ReadOnly {
+        /// The directory or file.
+        path: PathBuf,
+        /// What could not be done.
+        what: &'static str,
+    },
+    /// No directory exists where a vault was to be opened.
+    #[error("there is no vault at {}: the folder does not exist", .0.display())]
+    NoSuchDirectory(PathBuf),
+    /// A slot name reserved for the vault's own use.
+    #[error("the key slot name {0:?} is reserved for the recovery code; choose another name")]
+    ReservedSlotName(String),
+    /// An empty password or passphrase.
+    #[error("refusing an empty password")]
+    EmptySecret,
+    /// The database file ends before the pages its header counts.
+    #[error("the database file {} is truncated: it ends at byte {len}, inside or before page {first_missing} of its {pages} pages; restore it from a backup", path.display())]
+    DatabaseTruncated {
+        /// The database file.
+        path: PathBuf,
+        /// Its length in bytes.
+        len: u64,
+        /// The first page not wholly present.
+        first_missing: u32,
+        /// The pages the database header counts.
+        pages: u32,
+    },
+    /// The first page of the database is damaged, while the rest of it
+    /// belongs to this vault.
+    #[error("the first page of the database file {} is damaged ({what}); the key-slot file matches the rest of it. Restore the vault from a backup", path.display())]
+    DamagedFirstPage {
+        /// The database file.
+        path: PathBuf,
+        /// What was found.
+        what: &'static str,
+    },
+    /// Two or more vault files exist under both the old and the new names.
+    #[error("{} holds both {old} and {new}: a copy of an old vault was put beside a newer one; move one of them away", dir.display())]
+    AmbiguousLayout {
+        /// The vault directory.
+        dir: PathBuf,
+        /// The old file name.
+        old: &'static str,
+        /// The new file name.
+        new: &'static str,
+    },
     /// The Argon2id parameters are outside what this build accepts.
     #[error("invalid key-derivation parameters: {0}")]
     InvalidKdfParams(String),

@@ -53,6 +53,24 @@ impl KdfParams {
         Ok(())
     }
 
+    /// Checks parameters for a new slot: within what this build computes,
+    /// and at least [`Self::MINIMUM`]. Only a build with the test-only
+    /// feature `insecure-test-kdf` accepts less (for test suites, which
+    /// would otherwise spend most of their time in Argon2id).
+    pub fn validate_for_new_slot(&self) -> Result<()> {
+        self.validate()?;
+        if !self.meets_minimum() && !cfg!(feature = "insecure-test-kdf") {
+            return Err(SealError::InvalidKdfParams(format!(
+                "{} KiB and {} passes are below the floor of {} KiB and {} passes",
+                self.m_kib,
+                self.t,
+                Self::MINIMUM.m_kib,
+                Self::MINIMUM.t
+            )));
+        }
+        Ok(())
+    }
+
     /// Whether these parameters meet the floor for real vaults.
     pub fn meets_minimum(&self) -> bool {
         self.m_kib >= Self::MINIMUM.m_kib && self.t >= Self::MINIMUM.t

@@ -37,6 +37,7 @@ mod cipher;
 mod error;
 mod kdf;
 mod lower;
+mod names;
 mod recovery;
 mod sealed;
 mod secret;
@@ -58,5 +59,8 @@ pub use secrecy::{ExposeSecret, SecretString};
 pub use slots::{SlotFileInfo, SlotKind, inspect_slot_file};
 #[doc(hidden)]
 pub use vault::RekeyStep;
-pub use vault::{CreateOptions, JournalMode, OpenOptions, SlotInfo, Unlock, Vault, VerifyReport};
+pub use vault::{
+    CreateOptions, DB_FILE, JOURNAL_FILE, JournalMode, KEYS_FILE, LOCK_FILE, OpenOptions, SlotInfo, Unlock, Vault,
+    VerifyReport, WAL_FILE,
+};
 pub use vfs::cache_stats;

@@ -35,7 +35,7 @@ use crate::{Result, SealError};
 pub(crate) const MAGIC: &[u8; 8] = b"CVKEYS\0\n";
 pub(crate) const VERSION: u32 = 1;
 const WRAPPED_LEN: usize = 12 + 32 + 16;
-const MAX_FILE_LEN: usize = 1 << 20;
+pub(crate) const MAX_FILE_LEN: usize = 1 << 20;
 const MAX_SLOTS: usize = 1024;
 const MAX_NAME: usize = 64;
 

@@ -232,7 +232,10 @@ fn rekey_trial(mode: JournalMode, cut: u64, trials: &mut usize) -> bool {
             assert!(epoch == before || epoch == before + 1, "{what}: epoch {epoch}, was {before}");
             assert!(epoch == before + 1 || !acked, "{what}: an acknowledged rekey was undone");
             assert_whole(&v, &rows, &what);
-            assert!(image.contents(&format!("{}/vault.db.rekey", dir.path().display())).is_none(), "{what}: copy left");
+            assert!(
+                image.contents(&format!("{}/vault.cvdb.rekey", dir.path().display())).is_none(),
+                "{what}: copy left"
+            );
             *trials += 1;
         }
     }

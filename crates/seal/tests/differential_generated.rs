@@ -956,7 +956,7 @@ fn other_page_sizes_are_ignored_or_refused_and_never_corrupt_or_unseal_the_vault
                 vault.close().unwrap();
 
                 // Sealed on disk: no SQLite header, whole pages, no clear text.
-                let db = std::fs::read(vault_dir.join("vault.db")).unwrap();
+                let db = std::fs::read(vault_dir.join("vault.cvdb")).unwrap();
                 assert_ne!(&db[..16], b"SQLite format 3\0", "{case}");
                 assert_eq!(db.len() % 4096, 0, "{case}: {} bytes", db.len());
                 for f in common::files_in(&vault_dir) {

@@ -40,7 +40,7 @@ fn slot_changes_rewrite_only_the_slot_file() {
     let mut v = create(dir.path(), JournalMode::Wal);
     fill(&mut v, 50);
     v.close().unwrap();
-    let db_before = std::fs::read(dir.path().join("vault.db")).unwrap();
+    let db_before = std::fs::read(dir.path().join("vault.cvdb")).unwrap();
 
     let v = open(dir.path());
     v.add_password_slot("bob", &SecretString::from("bob's long passphrase"), None).unwrap();
@@ -51,7 +51,7 @@ fn slot_changes_rewrite_only_the_slot_file() {
     assert!(v.slots().iter().any(|s| s.kind == SlotKind::RecoveryCode));
     v.close().unwrap();
     assert_eq!(
-        std::fs::read(dir.path().join("vault.db")).unwrap(),
+        std::fs::read(dir.path().join("vault.cvdb")).unwrap(),
         db_before,
         "slot changes must not touch the database"
     );
@@ -124,21 +124,21 @@ fn rekey_round_trip(mode: JournalMode) {
     let dir = tempfile::tempdir().unwrap();
     let mut v = create(dir.path(), mode);
     fill(&mut v, 400);
-    let before = std::fs::read(dir.path().join("vault.db")).unwrap();
+    let before = std::fs::read(dir.path().join("vault.cvdb")).unwrap();
     v.rekey().unwrap();
     assert_eq!(count(&v), 400);
     fill(&mut v, 10);
     let mode_after: String = v.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode_after.eq_ignore_ascii_case("wal"), mode == JournalMode::Wal);
     v.close().unwrap();
-    let after = std::fs::read(dir.path().join("vault.db")).unwrap();
+    let after = std::fs::read(dir.path().join("vault.cvdb")).unwrap();
     // Every page resealed: no 28-byte nonce+tag survives from before.
     let tails = |b: &[u8]| b.chunks(4096).map(|p| p[4068..].to_vec()).collect::<std::collections::HashSet<_>>();
     assert!(tails(&before).is_disjoint(&tails(&after)));
     let v = open(dir.path());
     assert_eq!(count(&v), 410);
     assert!(v.verify().unwrap().is_ok());
-    assert!(!dir.path().join("vault.db.rekey").exists());
+    assert!(!dir.path().join("vault.cvdb.rekey").exists());
 }
 
 #[test]
@@ -166,7 +166,7 @@ fn a_crash_at_any_step_of_rekey_leaves_an_openable_vault_with_all_data() {
             let v = open(crashed.path());
             assert_eq!(count(&v), 300, "{step:?} {mode:?}");
             assert!(v.verify().unwrap().is_ok(), "{step:?} {mode:?}");
-            assert!(!crashed.path().join("vault.db.rekey").exists(), "{step:?} {mode:?}: leftover copy removed");
+            assert!(!crashed.path().join("vault.cvdb.rekey").exists(), "{step:?} {mode:?}: leftover copy removed");
             v.close().unwrap();
             // And a later rekey still works.
             let mut v = open(crashed.path());

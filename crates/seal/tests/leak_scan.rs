@@ -6,7 +6,7 @@
 //! spill into the database file mid-way, checkpoints (including TRUNCATE),
 //! a large sort, DISTINCT and a temp table under a 10-page cache, CREATE
 //! INDEX, DELETE with secure delete, VACUUM, and a rekey (also stopped after
-//! its resealed copy is written, to catch `vault.db.rekey`).
+//! its resealed copy is written, to catch `vault.cvdb.rekey`).
 //!
 //! What is recorded and searched:
 //! * after every step, every file in the vault directories, byte for byte
@@ -230,7 +230,7 @@ impl Recorder {
     /// magic, and the id stays the same (also across a rekey).
     fn check_page1(&self, label: &str, bytes: &[u8]) -> Option<String> {
         let name = label.rsplit('/').next().unwrap_or("");
-        if !(name == "vault.db" || name == "vault.db.rekey") || bytes.len() < 16 {
+        if !(name == "vault.cvdb" || name == "vault.cvdb.rekey") || bytes.len() < 16 {
             return None;
         }
         let head = &bytes[..16];
@@ -442,10 +442,10 @@ fn vacuum(v: &Vault, rec: &mut Recorder) {
 }
 
 fn rekey(mut v: Vault, dir: &Path, rec: &mut Recorder) -> Vault {
-    // Stopped once its resealed copy is on disk, to record vault.db.rekey;
+    // Stopped once its resealed copy is on disk, to record vault.cvdb.rekey;
     // the vault is then dropped as if the process had died.
     v.rekey_stopping_after(Some(RekeyStep::CopyWritten)).unwrap();
-    assert!(dir.join("vault.db.rekey").exists(), "the resealed copy");
+    assert!(dir.join("vault.cvdb.rekey").exists(), "the resealed copy");
     rec.step("rekey copy written");
     drop(v);
     let mut v = open(dir);
@@ -496,7 +496,7 @@ fn no_plaintext_ever_reaches_the_disk() {
         rec.step("rolled back");
 
         // A transaction too big for a 10-page cache: pages spill into
-        // vault.db while the journal holds their old images.
+        // vault.cvdb while the journal holds their old images.
         let notes: Vec<(i64, String)> = {
             let c = canaries.lock().unwrap();
             (0..1500).map(|n| (n as i64, c.note(n, 1))).collect()
@@ -509,7 +509,7 @@ fn no_plaintext_ever_reaches_the_disk() {
         notes.iter().for_each(|(_, note)| c.register(note.as_bytes()));
         drop(c);
         rec.step("spilled transaction");
-        assert!(journal_dir.join("vault.db-journal").exists(), "a journal mid-transaction");
+        assert!(journal_dir.join("vault.cvdb.journal").exists(), "a journal mid-transaction");
         v.conn().execute_batch("COMMIT; PRAGMA cache_size=-32768;").unwrap();
         rec.step("spilled transaction committed");
 
@@ -530,7 +530,7 @@ fn no_plaintext_ever_reaches_the_disk() {
         v.conn().execute_batch(SCHEMA).unwrap();
         rec.step("schema");
         insert_patients(&mut v, &canaries, 0..1500, &mut rec);
-        assert!(wal_dir.join("vault.db-wal").exists(), "a WAL while open");
+        assert!(wal_dir.join("vault.cvdb.wal").exists(), "a WAL while open");
         insert_blob(&v, &canaries, 1, 60_000, &mut rec);
         insert_blob(&v, &canaries, 2, 20_000, &mut rec);
         let ckpt = |v: &Vault, mode: &str| {
@@ -542,7 +542,7 @@ fn no_plaintext_ever_reaches_the_disk() {
         insert_patients(&mut v, &canaries, 1500..1700, &mut rec);
         ckpt(&v, "TRUNCATE");
         rec.step("checkpoint (TRUNCATE)");
-        assert_eq!(std::fs::metadata(wal_dir.join("vault.db-wal")).map(|m| m.len()).unwrap_or(0), 0);
+        assert_eq!(std::fs::metadata(wal_dir.join("vault.cvdb.wal")).map(|m| m.len()).unwrap_or(0), 0);
 
         let note = canaries.lock().unwrap().note(7, 9);
         v.conn().execute_batch("BEGIN").unwrap();
@@ -607,14 +607,14 @@ fn no_plaintext_ever_reaches_the_disk() {
         .collect();
     assert!(temp_open.is_empty(), "files in a temp directory were open: {temp_open:?}");
     for expected in [
-        "journal-vault/vault.db",
-        "journal-vault/vault.db-journal",
+        "journal-vault/vault.cvdb",
+        "journal-vault/vault.cvdb.journal",
         "journal-vault/vault.keys",
-        "journal-vault/vault.db.rekey",
-        "wal-vault/vault.db",
-        "wal-vault/vault.db-wal",
+        "journal-vault/vault.cvdb.rekey",
+        "wal-vault/vault.cvdb",
+        "wal-vault/vault.cvdb.wal",
         "wal-vault/vault.keys",
-        "wal-vault/vault.db.rekey",
+        "wal-vault/vault.cvdb.rekey",
     ] {
         assert!(record.names.contains(expected), "never saw {expected}: {:?}", record.names);
     }

@@ -2,8 +2,8 @@
 //! accepted.
 //!
 //! Every trial copies a vault's files (a closed vault, or a crash image taken
-//! while the vault was open: `vault.db` + `vault.db-wal`, or `vault.db` +
-//! a hot `vault.db-journal`) into a fresh directory, alters them, then opens
+//! while the vault was open: `vault.cvdb` + `vault.cvdb.wal`, or `vault.cvdb` +
+//! a hot `vault.cvdb.journal`) into a fresh directory, alters them, then opens
 //! the copy and reads everything: every row through the table and through the
 //! index, then `verify()` (every page and WAL frame authenticated, and
 //! `PRAGMA integrity_check`). A trial passes when
@@ -39,9 +39,9 @@ use common::*;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-const DB: &str = "vault.db";
-const WAL: &str = "vault.db-wal";
-const JOURNAL: &str = "vault.db-journal";
+const DB: &str = "vault.cvdb";
+const WAL: &str = "vault.cvdb.wal";
+const JOURNAL: &str = "vault.cvdb.journal";
 const KEYS: &str = "vault.keys";
 
 const PS: usize = PAGE_SIZE;
@@ -281,7 +281,7 @@ fn fill(v: &mut Vault, rows: i64, len: usize, index: bool) {
     tx.commit().unwrap();
 }
 
-/// A closed vault of about 20 pages: `vault.db` and `vault.keys`.
+/// A closed vault of about 20 pages: `vault.cvdb` and `vault.keys`.
 struct Closed {
     files: Files,
     state: State,
@@ -306,8 +306,8 @@ struct Frame {
     commit: bool,
 }
 
-/// A crash image of a WAL vault: `vault.db` as checkpointed at the last
-/// close, a `vault.db-wal` holding `txs.len()` committed transactions, and
+/// A crash image of a WAL vault: `vault.cvdb` as checkpointed at the last
+/// close, a `vault.cvdb.wal` holding `txs.len()` committed transactions, and
 /// `vault.keys`. `states[i]` is the content after the first `i` of them.
 struct WalImage {
     files: Files,
@@ -367,7 +367,7 @@ fn wal_image() -> WalImage {
 }
 
 /// A crash image of a rollback-journal vault in the middle of a
-/// transaction whose pages spilled into `vault.db`: opening it must roll
+/// transaction whose pages spilled into `vault.cvdb`: opening it must roll
 /// back to `before`.
 struct JournalImage {
     files: Files,
@@ -388,7 +388,7 @@ fn journal_image() -> JournalImage {
     let v = open(dir.path());
     let before = read_state(&v).unwrap();
     // A 10-page cache cannot hold the 25-odd pages this touches: SQLite
-    // syncs the journal and writes changed pages to vault.db mid-transaction.
+    // syncs the journal and writes changed pages to vault.cvdb mid-transaction.
     v.conn().execute_batch("PRAGMA cache_size=10; BEGIN; UPDATE t SET name = 'UPDATED-' || substr(name, 9);").unwrap();
     let files = snapshot(dir.path());
     v.conn().execute_batch("ROLLBACK").unwrap();
@@ -399,14 +399,14 @@ fn journal_image() -> JournalImage {
     assert!(u32_at(j, 8) > 0, "the journal header counts its records");
     let first_record = u32_at(j, 20) as usize;
     assert!(j.len() >= first_record + JREC, "the journal holds a record");
-    assert_ne!(files[DB], closed_db, "pages of the open transaction spilled into vault.db");
+    assert_ne!(files[DB], closed_db, "pages of the open transaction spilled into vault.cvdb");
     JournalImage { files, before, first_record }
 }
 
 // ---------------------------------------------------------------------------
 // (a) Every byte of one structure of each file kind
 
-/// Every byte of page 1 and of a later page of `vault.db` (a closed vault,
+/// Every byte of page 1 and of a later page of `vault.cvdb` (a closed vault,
 /// so every page is read from the database file).
 #[test]
 fn every_byte_of_database_pages_is_authenticated() {
@@ -422,10 +422,11 @@ fn every_byte_of_database_pages_is_authenticated() {
             let outcome = trial(&flipped(&img.files, DB, pos, 0x01));
             trials += 1;
             let verdict = match &outcome {
-                // The first 16 bytes of page 1 are the vault id in clear,
-                // compared with the slot file's before any key is used.
-                Outcome::Failed(Stage::Open, e @ SealError::SlotFileMismatch(dir)) if pgno == 1 && at < 16 => {
-                    check_message(e, &dir.display().to_string(), "another vault")
+                // The first 16 bytes of page 1 are the vault id in clear;
+                // once the keys are known the rest of the page shows it is
+                // ours, damaged there.
+                Outcome::Failed(Stage::Open, e @ SealError::DamagedFirstPage { .. }) if pgno == 1 && at < 16 => {
+                    check_message(e, DB, "16 bytes naming the vault")
                 }
                 Outcome::Failed(_, e) => check_tampered_page(e, FileKind::Database, DB, pgno),
                 o => Err(describe(o, std::slice::from_ref(&img.state))),
@@ -653,7 +654,7 @@ fn judge(img: &WalImage, region: Region, outcome: &Outcome) -> Result<Verdict, S
                 .and_then(|()| if file_name(path) == KEYS { Ok(()) } else { Err(format!("names {path:?}")) }),
         ),
         (Region::SlotRest, Outcome::Failed(Stage::Open, e)) => detected(check_slot_file_corrupt(e)),
-        (Region::DbVaultId, Outcome::Failed(Stage::Open, SealError::SlotFileMismatch(_))) => Ok(Verdict::Detected),
+        (Region::DbVaultId, Outcome::Failed(Stage::Open, SealError::DamagedFirstPage { .. })) => Ok(Verdict::Detected),
         (Region::DbPage(p), Outcome::Failed(_, e)) => detected(check_tampered_page(e, FileKind::Database, DB, p)),
         // A database page whose newer version is in the WAL is never read
         // by SQLite; verify() authenticates it and must name it, as a
@@ -697,7 +698,7 @@ fn judge(img: &WalImage, region: Region, outcome: &Outcome) -> Result<Verdict, S
 }
 
 /// 10,000 single-bit flips at random positions of a WAL vault's crash
-/// image: about 45% in `vault.db`, 45% in `vault.db-wal`, 10% in
+/// image: about 45% in `vault.cvdb`, 45% in `vault.cvdb.wal`, 10% in
 /// `vault.keys`. None may be silently accepted.
 #[test]
 fn random_bit_flips_are_never_silently_accepted() {
@@ -768,9 +769,11 @@ fn swapped_database_pages_are_refused_naming_the_page() {
         let files = swap_pages(&img.files, a, b);
         let d = materialize(&files);
         if a == 1 {
-            // Page 1's clear vault id moved away: refused before any key is used.
+            // Page 1's clear vault id moved away: once the keys are known,
+            // the page found there opens as another page of this vault.
             let e = try_open(d.path()).unwrap_err();
-            assert!(matches!(e, SealError::SlotFileMismatch(_)), "{e:?}");
+            assert!(matches!(e, SealError::DamagedFirstPage { .. }), "{e:?}");
+            assert!(e.to_string().contains("pages were moved"), "{e}");
             continue;
         }
         check_refused_naming(open_and_read(d.path()), &[a, b]).unwrap_or_else(|e| panic!("swap {a}<->{b}: {e}"));
@@ -806,11 +809,14 @@ fn a_page_from_another_vault_is_refused_naming_the_page() {
         files.get_mut(DB).unwrap()[r.clone()].copy_from_slice(&theirs.files[DB][r]);
         check_refused_naming(trial(&files), &[p]).unwrap_or_else(|e| panic!("page {p} from another vault: {e}"));
     }
-    // Page 1 of the other vault: its clear vault id does not match our slot file.
+    // Page 1 of the other vault: its clear vault id does not match our slot
+    // file, but the rest of the database opens under our keys: the first
+    // page is named as damaged, not the whole file as another vault's.
     let mut files = ours.files.clone();
     files.get_mut(DB).unwrap()[..PS].copy_from_slice(&theirs.files[DB][..PS]);
     let e = trial(&files).err().expect("refused");
-    assert!(matches!(e, SealError::SlotFileMismatch(_)), "{e:?}");
+    assert!(matches!(e, SealError::DamagedFirstPage { .. }), "{e:?}");
+    assert!(e.to_string().contains("fails authentication"), "{e}");
     // ... and with our vault id put back in clear, it fails authentication.
     files.get_mut(DB).unwrap()[..16].copy_from_slice(&ours.files[DB][..16]);
     let e = trial(&files).err().expect("refused");
@@ -922,7 +928,7 @@ fn a_plain_sqlite_database_is_not_a_vault() {
     assert!(e.to_string().contains(DB), "{e}");
 }
 
-/// `vault.db` cut in the middle of a page: `TruncatedPage` naming it.
+/// `vault.cvdb` cut in the middle of a page: `TruncatedPage` naming it.
 ///
 /// A cut inside page 1 fails the open; a cut inside the last page fails
 /// the read that needs it (SQLite counts the partial page, and the sealing
@@ -1005,7 +1011,7 @@ fn a_flipped_wal_signature_is_refused_not_taken_for_an_empty_log() {
 /// Flipping a bit of the hot journal's magic (bytes 0..8) makes the
 /// sealing layer skip the header MAC check; SQLite then sees no valid
 /// journal and does not roll back, so the pages the unfinished transaction
-/// spilled into `vault.db` become visible as if committed.
+/// spilled into `vault.cvdb` become visible as if committed.
 #[test]
 fn a_flipped_journal_signature_is_refused_not_taken_for_a_finished_journal() {
     let img = journal_image();
@@ -1046,6 +1052,9 @@ fn a_flip_in_the_commit_frame_before_the_last_transaction_is_refused_but_in_its_
     let f = img.frames[i];
     assert!(f.commit);
     let nonce = FRAME_HDR + PS - 28..FRAME_HDR + PS - 16;
+    // The fields the checksum mask binds (page number, commit size, salts):
+    // damaged, they hide the recorded checksum just as a damaged nonce does.
+    let bound = 0..16;
     let mut failures = Vec::new();
     let (mut trials, mut rolled_back) = (0, 0);
     for at in (0..FRAME).step_by(7).chain([4, 8, 16, 20, FRAME_HDR + 100, FRAME - 1]).chain(nonce.clone()) {
@@ -1053,7 +1062,7 @@ fn a_flip_in_the_commit_frame_before_the_last_transaction_is_refused_but_in_its_
         trials += 1;
         let verdict = match &outcome {
             Outcome::Failed(Stage::Open, e) => check_tampered_log(e, FileKind::Wal, WAL, f.offset as u64),
-            o if nonce.contains(&at) => match judge_last_tx(o, &img.states[n - 2]) {
+            o if nonce.contains(&at) || bound.contains(&at) => match judge_last_tx(o, &img.states[n - 2]) {
                 Ok(true) => {
                     rolled_back += 1;
                     Ok(())
@@ -1084,8 +1093,12 @@ fn a_database_cut_mid_file_names_the_first_incomplete_page() {
     for pgno in [2, pages / 2, pages - 1] {
         let outcome = trial(&truncated(&img.files, (pgno - 1) * PS + 2048));
         let verdict = match &outcome {
-            Outcome::Failed(_, e) => check_truncated_page(e, FileKind::Database, DB, pgno as u32),
-            o => Err(format!("accepted: {o:?}")),
+            Outcome::Failed(_, e @ SealError::DatabaseTruncated { path, first_missing, pages: total, .. })
+                if file_name(path) == DB && *first_missing == pgno as u32 && *total == pages as u32 =>
+            {
+                check_message(e, DB, "is truncated: it ends at byte")
+            }
+            o => Err(format!("expected DatabaseTruncated at page {pgno}, got {o:?}")),
         };
         if let Err(why) = verdict {
             failures.push(format!("cut in page {pgno}: {why}"));

@@ -42,7 +42,7 @@ impl SealedFile {
                 // a page 1 torn by a crash must not stop the recovery that
                 // repairs it. Zeros say nothing; every use of page 1's content
                 // goes through a whole-page read, which still fails.
-                Err(_) if page_off == 0 => page.fill(0),
+                Err(Fail { detail: Some(crate::SealError::TamperedPage { .. }), .. }) if page_off == 0 => page.fill(0),
                 Err(e) => return Err(e),
             }
             buf[done..done + n].copy_from_slice(&page[in_page..in_page + n]);

@@ -22,6 +22,8 @@ const MAC_DOMAIN: &[u8; 4] = b"CVJH";
 const CKSUM_MASK_DOMAIN: u8 = 1;
 /// Journal headers start on sector boundaries, at least 512 bytes apart.
 const MIN_SECTOR: u64 = 512;
+/// One record: page number, page image, checksum.
+const RECORD: u64 = 4 + PAGE_SIZE as u64 + 4;
 
 #[derive(Default)]
 pub(super) struct JournalState {
@@ -42,6 +44,12 @@ pub(super) struct JournalState {
     /// header fields without its signature, so the seed in force there is
     /// not known; and a journal this process wrote holds what it wrote.)
     written: bool,
+    /// The records a signed, authenticated header of a journal left by a
+    /// crash counts: where they start and end. SQLite writes that count only
+    /// after syncing the records, so a journal ending before them was cut
+    /// after the fact, and playing back what remains would roll back part
+    /// of a transaction.
+    counted: Option<(u64, u64)>,
     /// The end of what this process wrote since the journal's header was
     /// last written at offset 0. Past it lie bytes of an earlier, longer
     /// transaction (the journal is kept between transactions in exclusive
@@ -148,6 +156,7 @@ impl SealedFile {
             return Err(Fail::lower(rc));
         }
         if rc != ffi::SQLITE_OK {
+            self.check_not_cut_short(offset)?;
             return Ok(rc);
         }
         if len == 4 {
@@ -183,6 +192,7 @@ impl SealedFile {
         // here; its seed is known only if its header is signed (the last
         // segment's is not until SQLite syncs it).
         self.journal.cksum_init = None;
+        self.journal.counted = None;
         let mut hdr = [0u8; HDR_MAC_END];
         if !self.read_exact(&mut hdr, offset)? {
             return Ok(());
@@ -193,6 +203,12 @@ impl SealedFile {
                 return Err(self.tampered_log(offset, "journal header failed authentication"));
             }
             self.journal.cksum_init = Some(u32_at(fields, 12));
+            let (records, sector) = (u32_at(fields, 8), u64::from(u32_at(fields, 20)));
+            // 0xffffffff: a count SQLite computes from the file's size.
+            if !self.journal.written && records != u32::MAX && sector >= MIN_SECTOR {
+                let start = offset + sector;
+                self.journal.counted = Some((start, start + u64::from(records) * RECORD));
+            }
             return Ok(());
         }
         let mut signed = [0u8; HDR_FIELDS];
@@ -204,19 +220,35 @@ impl SealedFile {
         Ok(())
     }
 
+    /// A read that found the end of the journal at `offset`: tampering if
+    /// the authenticated header counted records past it.
+    fn check_not_cut_short(&self, offset: u64) -> IoResult {
+        match self.journal.counted {
+            Some((start, end)) if offset >= start && offset < end => {
+                Err(self
+                    .tampered_log(offset, "the journal ends before the records its header counts (it was cut short)"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn journal_read_page(&mut self, buf: &mut [u8], offset: u64) -> IoResult<c_int> {
         let pgno = match self.journal.last_u32_read.take() {
             Some((o, p)) if o == offset - 4 => p,
             _ => {
                 let mut b = [0u8; 4];
                 if !self.read_exact(&mut b, offset - 4)? {
+                    self.check_not_cut_short(offset - 4)?;
                     return Ok(ffi::SQLITE_IOERR_SHORT_READ);
                 }
                 u32_at(&b, 0)
             }
         };
         if !self.read_exact(buf, offset)? {
-            // A record cut short by a crash: SQLite stops playback here.
+            // A record cut short by a crash: SQLite stops playback here;
+            // unless the header counted it, which it does only once the
+            // record was durable.
+            self.check_not_cut_short(offset)?;
             return Ok(ffi::SQLITE_IOERR_SHORT_READ);
         }
         let mut nonce = [0u8; NONCE_LEN];

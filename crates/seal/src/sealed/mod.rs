@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use rand::rngs::StdRng;
 use rusqlite::ffi;
+use zeroize::Zeroizing;
 
 use crate::SealError;
 use crate::cipher::{PAGE_SIZE, PageKeys};
@@ -67,7 +68,7 @@ impl Shared {
 struct Carry {
     pgno: u32,
     sealed: Box<[u8]>,
-    plain: Box<[u8]>,
+    plain: Zeroizing<Box<[u8]>>,
 }
 
 /// One open file of a vault.
@@ -78,9 +79,13 @@ pub(crate) struct SealedFile {
     keys: Arc<PageKeys>,
     shared: Arc<Shared>,
     rng: StdRng,
+    /// The process the generator was seeded in: a forked child reseeds
+    /// before its first seal, or parent and child would draw the same
+    /// nonces.
+    rng_pid: u32,
     /// One page plus a frame header: sealing output, so there is no
-    /// allocation per page.
-    scratch: Vec<u8>,
+    /// allocation per page. Wiped when the file closes.
+    scratch: Zeroizing<Vec<u8>>,
     journal: journal::JournalState,
     wal: wal::WalState,
 }
@@ -100,7 +105,8 @@ impl SealedFile {
             keys: shared.keys.clone(),
             shared,
             rng,
-            scratch: vec![0u8; PAGE_SIZE + WAL_FRAME_HDR],
+            rng_pid: std::process::id(),
+            scratch: Zeroizing::new(vec![0u8; PAGE_SIZE + WAL_FRAME_HDR]),
             journal: journal::JournalState::default(),
             wal: wal::WalState::default(),
         }
@@ -184,6 +190,11 @@ impl SealedFile {
 
     /// Seals `plain` as page `pgno` into `self.scratch[at..at + PAGE_SIZE]`.
     fn seal_into_scratch(&mut self, pgno: u32, plain: &[u8], at: usize) -> IoResult<[u8; 12]> {
+        let pid = std::process::id();
+        if pid != self.rng_pid {
+            self.rng = crate::cipher::nonce_rng().map_err(|e| Fail::sealed(ffi::SQLITE_IOERR_WRITE, e))?;
+            self.rng_pid = pid;
+        }
         let out = &mut self.scratch[at..at + PAGE_SIZE];
         self.keys.seal_page(pgno, plain, out, &mut self.rng).map_err(|e| Fail::sealed(ffi::SQLITE_IOERR_WRITE, e))
     }
@@ -200,7 +211,7 @@ impl SealedFile {
                 c.sealed.copy_from_slice(sealed);
                 c.plain.copy_from_slice(plain);
             }
-            None => *carry = Some(Carry { pgno, sealed: sealed.into(), plain: plain.into() }),
+            None => *carry = Some(Carry { pgno, sealed: sealed.into(), plain: Zeroizing::new(plain.into()) }),
         }
     }
 
@@ -210,7 +221,7 @@ impl SealedFile {
     fn take_carry(&self, pgno: u32, plain: &[u8], out: &mut [u8]) -> bool {
         let carry = self.shared.carry.lock().unwrap_or_else(|e| e.into_inner());
         match carry.as_ref() {
-            Some(c) if c.pgno == pgno && *c.plain == *plain => {
+            Some(c) if c.pgno == pgno && **c.plain == *plain => {
                 out.copy_from_slice(&c.sealed);
                 true
             }

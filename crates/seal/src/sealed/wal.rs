@@ -20,15 +20,15 @@
 use std::ffi::c_int;
 
 use rusqlite::ffi;
+use zeroize::Zeroizing;
 
 use super::{Fail, IoResult, SealedFile, ok_or_fail, u32_at, wal_recovery};
 use crate::cipher::{NONCE_LEN, OpenFailure, PAGE_SIZE, RESERVE};
 
-pub(crate) const WAL_FRAME_HDR: usize = 24;
+pub(crate) use crate::cipher::WAL_FRAME_HDR;
 const WAL_HDR: usize = 32;
 pub(super) const FRAME: u64 = (WAL_FRAME_HDR + PAGE_SIZE) as u64;
 pub(super) const MAC_DOMAIN: &[u8; 4] = b"CVWH";
-pub(super) const CKSUM_MASK_DOMAIN: u8 = 2;
 pub(super) const MAGIC_LE: u32 = 0x377f_0682;
 pub(super) const MAGIC_BE: u32 = 0x377f_0683;
 
@@ -98,7 +98,7 @@ pub(super) struct WalState {
     pending_header: Option<(u64, [u8; WAL_FRAME_HDR])>,
     /// The last whole frame read (offset and plaintext page), which SQLite
     /// may be about to rewrite the header of.
-    last_frame_read: Option<(u64, Vec<u8>)>,
+    last_frame_read: Option<(u64, Zeroizing<Vec<u8>>)>,
     /// Page number of each frame written or read, by frame number - 1.
     frame_pgno: Vec<u32>,
     chain: Option<Chain>,
@@ -183,7 +183,7 @@ impl SealedFile {
             return Err(self.unexpected("write", frame_offset(frame), WAL_FRAME_HDR));
         }
         let nonce = self.seal_into_scratch(pgno, plain, WAL_FRAME_HDR)?;
-        let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
+        let mask = self.keys.frame_mask(&nonce, &hdr);
         for i in 0..8 {
             hdr[16 + i] ^= mask[i];
         }
@@ -229,18 +229,22 @@ impl SealedFile {
             }
             (At::FrameChecksum(frame), 8) => {
                 self.wal.chain = None;
-                // The checksum, then the page whose nonce masks it.
-                let mut part = [0u8; 8 + PAGE_SIZE];
-                if !self.read_exact(&mut part, offset)? {
+                // The header whose fields and the page whose nonce mask the
+                // checksum. Only the header and the nonce are needed.
+                let mut hdr = [0u8; WAL_FRAME_HDR];
+                let hdr_off = frame_offset(frame);
+                if !self.read_exact(&mut hdr, hdr_off)? {
                     return Err(self.unexpected("read", offset, len));
                 }
                 let mut nonce = [0u8; NONCE_LEN];
-                nonce.copy_from_slice(&part[8 + PAGE_SIZE - RESERVE..][..NONCE_LEN]);
-                let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
-                for i in 0..8 {
-                    buf[i] = part[i] ^ mask[i];
+                let nonce_off = hdr_off + FRAME - RESERVE as u64;
+                if !self.read_exact(&mut nonce, nonce_off)? {
+                    return Err(self.unexpected("read", offset, len));
                 }
-                let _ = frame;
+                let mask = self.keys.frame_mask(&nonce, &hdr);
+                for i in 0..8 {
+                    buf[i] = hdr[16 + i] ^ mask[i];
+                }
                 Ok(ffi::SQLITE_OK)
             }
             (At::FrameHeader(frame), l) if l == WAL_FRAME_HDR + PAGE_SIZE => self.read_whole_frame(frame, buf),
@@ -285,10 +289,10 @@ impl SealedFile {
             // SQLite will ignore a log without its signature. That is right
             // for a log never written, and wrong if the signature was
             // altered: all its committed transactions would vanish.
-            let size = self.lower.file_size().map_err(Fail::lower)?;
-            let mut whole = vec![0u8; size as usize];
+            let lower = &mut self.lower;
+            let mut read = |off: u64, b: &mut [u8]| lower.read(b, off) == ffi::SQLITE_OK;
             let altered = wal_recovery::signature_altered(&self.keys, buf)
-                || (self.read_exact(&mut whole, 0)? && wal_recovery::holds_authentic_commit(&self.keys, &whole));
+                || wal_recovery::holds_authentic_commit(&self.keys, &mut read);
             if altered {
                 return Err(self.tampered_log(0, "the WAL header's signature was altered"));
             }
@@ -323,7 +327,9 @@ impl SealedFile {
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&page[PAGE_SIZE - RESERVE..][..NONCE_LEN]);
         let opened = pgno != 0 && self.keys.open_page(pgno, page).is_ok();
-        let mask = self.keys.mask(&nonce, CKSUM_MASK_DOMAIN);
+        let mut fields = [0u8; WAL_FRAME_HDR];
+        fields.copy_from_slice(hdr);
+        let mask = self.keys.frame_mask(&nonce, &fields);
         for i in 0..8 {
             hdr[16 + i] ^= mask[i];
         }
@@ -334,7 +340,7 @@ impl SealedFile {
                     *o = offset;
                     kept.copy_from_slice(page);
                 }
-                none => *none = Some((offset, page.to_vec())),
+                none => *none = Some((offset, Zeroizing::new(page.to_vec()))),
             }
         }
         let Some(chain) = chain else {
@@ -352,9 +358,9 @@ impl SealedFile {
             self.wal.chain = Some(Chain { sums, next_frame: frame + 1, ..chain });
             return Ok(ffi::SQLITE_OK);
         }
-        let size = self.lower.file_size().map_err(Fail::lower)?;
-        let mut whole = vec![0u8; size as usize];
-        if self.read_exact(&mut whole, 0)? && wal_recovery::tampered_at(&self.keys, &whole, frame, &chain, chain.sums) {
+        let lower = &mut self.lower;
+        let mut read = |off: u64, b: &mut [u8]| lower.read(b, off) == ffi::SQLITE_OK;
+        if wal_recovery::tampered_at(&self.keys, &mut read, frame, &chain, chain.sums) {
             buf.fill(0);
             return Err(self.tampered_log(offset, "a WAL frame that later transactions build on failed authentication"));
         }

@@ -26,18 +26,27 @@
 //! log, it rolls the vault back to an earlier committed state, the limit
 //! stated in SECURITY.md.
 
+use std::collections::HashMap;
+
+use zeroize::Zeroizing;
+
 use super::u32_at;
-use super::wal::{CKSUM_MASK_DOMAIN, Chain, FRAME, MAC_DOMAIN, MAGIC_BE, MAGIC_LE, WAL_FRAME_HDR, wal_checksum};
+use super::wal::{Chain, FRAME, MAC_DOMAIN, MAGIC_BE, MAGIC_LE, WAL_FRAME_HDR, wal_checksum};
 use crate::cipher::{NONCE_LEN, PAGE_SIZE, PageKeys, RESERVE};
 
 const WAL_HDR: usize = 32;
+
+/// The raw log, read on demand (never whole: a huge or sparse file must not
+/// exhaust memory): fills the buffer from the offset, or `false` if the log
+/// does not hold all of it.
+pub(crate) type ReadAt<'a> = dyn FnMut(u64, &mut [u8]) -> bool + 'a;
 
 /// One frame of the raw log, opened: header with its checksum unmasked,
 /// whether the page authenticated, and the opened page.
 pub(super) struct Frame {
     hdr: [u8; WAL_FRAME_HDR],
     opened: bool,
-    page: Vec<u8>,
+    page: Zeroizing<Vec<u8>>,
 }
 
 impl Frame {
@@ -52,16 +61,19 @@ impl Frame {
     }
 }
 
-/// Frame `n` (1-based) of `wal`, if the log holds all of it.
-pub(super) fn frame(keys: &PageKeys, wal: &[u8], n: u64) -> Option<Frame> {
-    let at = WAL_HDR + (n as usize - 1) * FRAME as usize;
-    let raw = wal.get(at..at + FRAME as usize)?;
+/// Frame `n` (1-based) of the log, if it holds all of it.
+pub(super) fn frame(keys: &PageKeys, wal: &mut ReadAt<'_>, n: u64) -> Option<Frame> {
+    let at = WAL_HDR as u64 + (n - 1) * FRAME;
+    let mut raw = Zeroizing::new(vec![0u8; FRAME as usize]);
+    if !wal(at, &mut raw) {
+        return None;
+    }
     let mut hdr = [0u8; WAL_FRAME_HDR];
     hdr.copy_from_slice(&raw[..WAL_FRAME_HDR]);
-    let mut page = raw[WAL_FRAME_HDR..].to_vec();
+    let mut page = Zeroizing::new(raw[WAL_FRAME_HDR..].to_vec());
     let mut nonce = [0u8; NONCE_LEN];
     nonce.copy_from_slice(&page[PAGE_SIZE - RESERVE..][..NONCE_LEN]);
-    let mask = keys.mask(&nonce, CKSUM_MASK_DOMAIN);
+    let mask = keys.frame_mask(&nonce, &hdr);
     for i in 0..8 {
         hdr[16 + i] ^= mask[i];
     }
@@ -90,7 +102,13 @@ struct Continuation {
 
 /// Follows the chain from `seed` over the frames after `k`; with no seed,
 /// the first frame after `k` is taken on its tag and salts alone.
-fn chained_after(keys: &PageKeys, wal: &[u8], k: u64, chain: &Chain, seed: Option<(u32, u32)>) -> Continuation {
+fn chained_after(
+    keys: &PageKeys,
+    wal: &mut ReadAt<'_>,
+    k: u64,
+    chain: &Chain,
+    seed: Option<(u32, u32)>,
+) -> Continuation {
     let mut out = Continuation::default();
     let mut sums = seed;
     let mut n = k + 1;
@@ -113,7 +131,7 @@ fn chained_after(keys: &PageKeys, wal: &[u8], k: u64, chain: &Chain, seed: Optio
 
 /// Whether the failure of frame `k` (after chain value `before`) is
 /// tampering rather than a torn tail.
-pub(super) fn tampered_at(keys: &PageKeys, wal: &[u8], k: u64, chain: &Chain, before: (u32, u32)) -> bool {
+pub(super) fn tampered_at(keys: &PageKeys, wal: &mut ReadAt<'_>, k: u64, chain: &Chain, before: (u32, u32)) -> bool {
     let Some(fk) = frame(keys, wal, k) else {
         return false;
     };
@@ -144,27 +162,30 @@ pub(super) fn signature_altered(keys: &PageKeys, hdr: &[u8]) -> bool {
 /// Whether the log holds an authentic commit frame. SQLite syncs a new
 /// WAL header before writing any frame after it, so a log whose header is
 /// unreadable yet holds committed frames was damaged after the fact.
-pub(super) fn holds_authentic_commit(keys: &PageKeys, wal: &[u8]) -> bool {
+pub(super) fn holds_authentic_commit(keys: &PageKeys, wal: &mut ReadAt<'_>) -> bool {
     (1..).map_while(|n| frame(keys, wal, n)).any(|f| f.opened && f.is_commit())
 }
 
 /// What recovery makes of a whole log.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Replay {
-    /// Page numbers of the frames recovery applies (up to the last commit).
-    pub(crate) applied: Vec<u32>,
+    /// Page numbers of the frames recovery applies (up to the last commit),
+    /// with each page's newest applied frame.
+    pub(crate) applied: HashMap<u32, u64>,
     /// Frames recovery accepts (including any after the last commit).
     pub(crate) accepted: u64,
     /// Why the log, or a frame in it, counts as tampered.
     pub(crate) tampered: Option<(u64, &'static str)>,
 }
 
-/// Recovery of `wal` as the VFS performs it, without SQLite: for verify.
-pub(crate) fn replay(keys: &PageKeys, wal: &[u8]) -> Replay {
+/// Recovery of the log as the VFS performs it, without SQLite: for verify.
+pub(crate) fn replay(keys: &PageKeys, wal: &mut ReadAt<'_>) -> Replay {
     let mut out = Replay::default();
-    let Some(hdr) = wal.get(..WAL_HDR) else {
+    let mut header = [0u8; WAL_HDR];
+    if !wal(0, &mut header) {
         return out;
-    };
+    }
+    let hdr = &header[..];
     let magic = u32_at(hdr, 0);
     if magic != MAGIC_LE && magic != MAGIC_BE {
         if signature_altered(keys, hdr) || holds_authentic_commit(keys, wal) {
@@ -191,9 +212,9 @@ pub(crate) fn replay(keys: &PageKeys, wal: &[u8]) -> Replay {
             break;
         }
         sums = chain_through(&chain, sums, &f);
-        pending.push(f.pgno());
+        pending.push((f.pgno(), n));
         if f.is_commit() {
-            out.applied.append(&mut pending);
+            out.applied.extend(pending.drain(..));
         }
         out.accepted += 1;
         n += 1;

@@ -55,12 +55,38 @@ impl Store {
         Ok(Some(buf))
     }
 
-    /// A whole file, or `None` if it does not exist.
-    pub(crate) fn read(&self, path: &Path) -> Result<Option<Vec<u8>>> {
+    /// A whole file of at most `max` bytes, or `None` if it does not exist.
+    /// A longer file is refused before any of it is read: a huge or sparse
+    /// file must not exhaust memory.
+    pub(crate) fn read_capped(&self, path: &Path, max: usize) -> Result<Option<Vec<u8>>> {
         match self.len(path)? {
             None => Ok(None),
+            Some(len) if len > max as u64 => Err(SealError::io(
+                "refusing to read",
+                path,
+                std::io::Error::other(format!("{len} bytes is larger than any such file ({max} bytes at most)")),
+            )),
             Some(len) => self.read_head(path, len as usize),
         }
+    }
+
+    /// Reads at `offset` into `buf`; how many bytes were read (0 past the end
+    /// or for a missing file).
+    pub(crate) fn read_at(&self, path: &Path, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            match self.lower.read_at(path, offset + done as u64, &mut buf[done..]) {
+                Ok(None | Some(0)) => break,
+                Ok(Some(n)) => done += n,
+                Err(e) => return Err(SealError::io("cannot read", path, e)),
+            }
+        }
+        Ok(done)
+    }
+
+    /// Renames `from` over `to`; durable once the directory is synced.
+    pub(crate) fn rename(&self, from: &Path, to: &Path) -> Result<()> {
+        self.lower.rename(from, to).map_err(|e| SealError::io("cannot rename", from, e))
     }
 
     /// Replaces `path` with `bytes` so that a crash leaves the old or the new
@@ -137,10 +163,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(&Lower::Os).unwrap();
         let p = dir.path().join("f");
-        assert_eq!(store.read(&p).unwrap(), None);
+        assert_eq!(store.read_capped(&p, 64).unwrap(), None);
         assert!(!store.exists(&p).unwrap());
         std::fs::write(&p, b"").unwrap();
-        assert_eq!(store.read(&p).unwrap(), Some(Vec::new()));
+        assert_eq!(store.read_capped(&p, 64).unwrap(), Some(Vec::new()));
+        std::fs::write(&p, [0u8; 65]).unwrap();
+        assert!(matches!(store.read_capped(&p, 64), Err(SealError::Io { .. })), "a file past the cap is refused");
         std::fs::write(&p, b"0123456789").unwrap();
         assert_eq!(store.read_head(&p, 4).unwrap().unwrap(), b"0123");
         assert_eq!(store.read_head(&p, 64).unwrap().unwrap(), b"0123456789");

@@ -33,8 +33,18 @@ pub(crate) fn read_at(path: &Path, offset: u64, buf: &mut [u8]) -> io::Result<Op
     Ok(Some(done))
 }
 
+/// Files the vault creates are readable by their owner only (on Unix; on
+/// Windows they inherit the folder's ACL).
+pub(crate) fn private_create() -> OpenOptions {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts
+}
+
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(path)?;
+    let mut f = private_create().truncate(true).open(path)?;
     f.write_all(bytes)
 }
 

@@ -19,7 +19,7 @@ pub(crate) struct KeyState {
 
 impl KeyState {
     pub(crate) fn new(dir: &Path, vault_key: Key256, file: SlotFile, store: Store) -> Self {
-        KeyState { path: super::keys_path(dir), store, vault_key, file: Mutex::new(file) }
+        KeyState { path: crate::names::keys_path(dir), store, vault_key, file: Mutex::new(file) }
     }
 
     /// The files of the vault's lower layer.

@@ -1,6 +1,9 @@
 //! The public face of the crate: create, open and use a vault.
 
+mod diagnose;
+mod holder;
 mod keys;
+mod migrate;
 mod rekey;
 mod slot_admin;
 mod verify;
@@ -15,6 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::cipher::{PageKeys, RESERVE, SealCounter, VAULT_ID_LEN};
 use crate::kdf::KdfParams;
 use crate::lower::Lower;
+use crate::names::{db_path, keys_path};
 use crate::recovery::{RecoveryCode, normalize};
 use crate::sealed::Shared;
 use crate::secret::Key256;
@@ -22,6 +26,7 @@ use crate::slots::{DataKeyEntry, Slot, SlotFile, SlotKind};
 use crate::store::Store;
 use crate::vfs::{Registration, set_reserve_bytes};
 use crate::{CryptoStats, Result, SealError};
+use holder::Holder;
 
 pub use rekey::RekeyStep;
 pub use slot_admin::SlotInfo;
@@ -29,10 +34,8 @@ pub use verify::VerifyReport;
 
 pub(crate) use keys::KeyState;
 
-/// File name of the database inside a vault directory.
-pub const DB_FILE: &str = "vault.db";
-/// File name of the key-slot file inside a vault directory.
-pub const KEYS_FILE: &str = "vault.keys";
+pub use crate::names::{DB_FILE, JOURNAL_FILE, KEYS_FILE, LOCK_FILE, WAL_FILE};
+
 /// The slot name of the recovery code.
 pub const RECOVERY_SLOT: &str = "recovery";
 
@@ -115,20 +118,15 @@ pub struct Vault {
     keys: Arc<KeyState>,
     dir: PathBuf,
     opts: OpenOptions,
+    // Declared last: the vault is released only after everything above is
+    // closed.
+    _holder: Holder,
 }
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Vault").field("dir", &self.dir).finish_non_exhaustive()
     }
-}
-
-pub(crate) fn db_path(dir: &Path) -> PathBuf {
-    dir.join(DB_FILE)
-}
-
-pub(crate) fn keys_path(dir: &Path) -> PathBuf {
-    dir.join(KEYS_FILE)
 }
 
 impl Vault {
@@ -141,18 +139,19 @@ impl Vault {
         password: &SecretString,
         opts: &CreateOptions,
     ) -> Result<(Vault, RecoveryCode)> {
-        crate::slots::check_name(slot)?;
-        if slot == RECOVERY_SLOT {
-            return Err(SealError::InvalidSlotName(slot.to_owned()));
-        }
-        std::fs::create_dir_all(dir).map_err(|e| SealError::io("cannot create", dir, e))?;
+        check_password_slot_name(slot)?;
+        check_secret(password)?;
+        let dir = &holder::absolute(dir)?;
+        create_private_dir(dir)?;
+        let holder = Holder::take(dir, &opts.open.lower)?;
         let store = Store::new(&opts.open.lower)?;
-        if store.exists(&db_path(dir))? || store.exists(&keys_path(dir))? {
+        let legacy_db = dir.join(crate::names::LEGACY_DB_FILE);
+        if store.exists(&db_path(dir))? || store.exists(&keys_path(dir))? || store.exists(&legacy_db)? {
             return Err(SealError::AlreadyExists(dir.to_owned()));
         }
         let kdf = match opts.kdf {
             Some(k) => {
-                k.validate()?;
+                k.validate_for_new_slot()?;
                 k
             }
             None => KdfParams::calibrate(Duration::from_millis(750))?,
@@ -170,25 +169,40 @@ impl Vault {
         let file = SlotFile::new(vault_id, DataKeyEntry::new(&vault_key, &vault_id, 1, &data_key)?, slots);
         let keys = KeyState::new(dir, vault_key, file, store);
         keys.save(None)?;
-        let vault = Vault::start(dir, keys, data_key, opts.open.clone(), Some(opts.journal_mode))?;
+        let vault = Vault::start(dir, keys, data_key, opts.open.clone(), holder, Some(opts.journal_mode))?;
         Ok((vault, code))
     }
 
     /// Opens the vault in `dir`.
     ///
+    /// Only one holder may have a vault open at a time, in this process or
+    /// another: a second opener gets [`SealError::InUse`] at once.
+    ///
     /// [`SealError::NoSuchSlot`] comes back at once, while a wrong password
     /// costs one Argon2id derivation: a login layer must not pass either
     /// distinction on to the person logging in.
     pub fn open(dir: &Path, unlock: Unlock<'_>, opts: &OpenOptions) -> Result<Vault> {
-        let keys_path = keys_path(dir);
+        let dir = &holder::absolute(dir)?;
         let store = Store::new(&opts.lower)?;
-        let Some(bytes) = store.read(&keys_path)? else {
+        if matches!(opts.lower, crate::Lower::Os) && !dir.is_dir() {
+            return Err(SealError::NoSuchDirectory(dir.to_owned()));
+        }
+        let keys_path = keys_path(dir);
+        if !store.exists(&keys_path)? {
             return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no key-slot file" });
-        };
+        }
+        let holder = Holder::take(dir, &opts.lower)?;
+        if matches!(opts.lower, crate::Lower::Os) {
+            diagnose::check_writable(dir)?;
+        }
+        migrate::legacy_names(dir, &store)?;
+        let bytes = store.read_capped(&keys_path, crate::slots::MAX_FILE_LEN)?;
+        let bytes = bytes.ok_or(SealError::NotAVault { path: dir.to_owned(), reason: "it has no key-slot file" })?;
         let file = SlotFile::parse(&bytes, &keys_path)?;
-        check_db_matches(dir, &file.vault_id, &store)?;
+        let id_matches = check_db_matches(dir, &file.vault_id, &store)?;
         let vault_key = match unlock {
             Unlock::Password { slot, password } => {
+                check_secret(password)?;
                 let s = file.slot(slot).filter(|s| s.kind == SlotKind::Password);
                 let s = s.ok_or_else(|| SealError::NoSuchSlot(slot.to_owned()))?;
                 s.unlock(&file.vault_id, password.expose_secret().as_bytes())?
@@ -202,7 +216,10 @@ impl Vault {
         file.verify_mac(&vault_key, &keys_path)?;
         let keys = KeyState::new(dir, vault_key, file, store);
         let settled = rekey::settle_unfinished_rekey(dir, &keys)?;
-        let vault = Vault::start(dir, keys, settled.key, opts.clone(), None)?;
+        if !id_matches {
+            return Err(diagnose::page1_mismatch(dir, &keys, &settled.key));
+        }
+        let vault = Vault::start(dir, keys, settled.key, opts.clone(), holder, None)?;
         if settled.withdraw_pending {
             vault.withdraw_pending_rekey()?;
         }
@@ -215,13 +232,14 @@ impl Vault {
         keys: KeyState,
         data_key: Key256,
         opts: OpenOptions,
+        holder: Holder,
         new_mode: Option<JournalMode>,
     ) -> Result<Vault> {
         let keys = Arc::new(keys);
         let shared = Arc::new(Shared::new(page_keys(&keys, &data_key)));
         drop(data_key);
         let reg = Registration::new(shared.clone(), &opts.lower)?;
-        let mut vault = Vault { conn: None, reg, shared, keys, dir: dir.to_owned(), opts };
+        let mut vault = Vault { conn: None, reg, shared, keys, dir: dir.to_owned(), opts, _holder: holder };
         vault.connect(new_mode)?;
         Ok(vault)
     }
@@ -234,10 +252,9 @@ impl Vault {
     }
 
     fn connect_inner(&mut self, new_mode: Option<JournalMode>) -> Result<()> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // No SQLITE_OPEN_URI: the path is a file name, whatever it holds. A
+        // directory named like `file:x?vfs=unix` must not pick another VFS.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags_and_vfs(db_path(&self.dir), flags, self.reg.name())
             .map_err(|e| self.explain(e))?;
         // Exclusive locking before anything touches the WAL: the WAL index
@@ -287,10 +304,11 @@ impl Vault {
         // The in-header size counts only when its version stamp is current.
         let header_pages = if be(92) == be(24) { be(28) } else { return None };
         let whole_pages = (len / crate::PAGE_SIZE as u64) as u32;
-        (whole_pages < header_pages).then(|| SealError::TruncatedPage {
-            kind: crate::FileKind::Database,
+        (whole_pages < header_pages).then_some(SealError::DatabaseTruncated {
             path,
-            pgno: whole_pages + 1,
+            len,
+            first_missing: whole_pages + 1,
+            pages: header_pages,
         })
     }
 
@@ -336,12 +354,35 @@ impl Vault {
         self.shared.keys.stats()
     }
 
-    /// Closes the connection (checkpointing and removing the WAL).
+    /// Closes the connection (checkpointing and removing the WAL) and
+    /// records the seals actually made, so that the reservation taken ahead
+    /// of them is not lost.
     pub fn close(mut self) -> Result<()> {
+        self.shut()
+    }
+
+    fn shut(&mut self) -> Result<()> {
         if let Some(conn) = self.conn.take() {
             conn.close().map_err(|(_, e)| explain(&self.shared, e))?;
+            // Nothing seals under this key any more: give back what the
+            // reservation holds beyond the seals made. A crash before this
+            // point loses at most one reservation.
+            let used = self.shared.keys.seals_used();
+            if used < self.keys.seals_reserved() {
+                self.keys.update(None, |f| {
+                    f.seals_reserved = used;
+                    Ok(())
+                })?;
+            }
         }
         Ok(())
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // Errors cannot be reported here; `close` reports them.
+        let _ = self.shut();
     }
 }
 
@@ -368,8 +409,10 @@ pub(crate) fn page_keys(keys: &Arc<KeyState>, data_key: &Key256) -> Arc<PageKeys
 }
 
 /// Checks that the database in `dir` is a sealed database of `vault_id`,
-/// reading its first bytes through the vault's lower layer.
-fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN], store: &Store) -> Result<()> {
+/// reading its first bytes through the vault's lower layer. `false` when it
+/// carries another id: another vault's, or a damaged first page, which only
+/// the keys can tell apart.
+fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN], store: &Store) -> Result<bool> {
     let path = db_path(dir);
     let Some(head) = store.read_head(&path, VAULT_ID_LEN)? else {
         return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no database file" });
@@ -380,8 +423,41 @@ fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN], store: &Store) ->
     if head == crate::cipher::SQLITE_MAGIC {
         return Err(SealError::NotAVault { path, reason: "it is a plain, unencrypted SQLite database" });
     }
-    if head != vault_id {
-        return Err(SealError::SlotFileMismatch(dir.to_owned()));
+    Ok(head == vault_id)
+}
+
+/// Slot names a password may take: valid, and not the recovery code's.
+fn check_password_slot_name(name: &str) -> Result<()> {
+    crate::slots::check_name(name)?;
+    if name == RECOVERY_SLOT {
+        return Err(SealError::ReservedSlotName(name.to_owned()));
     }
     Ok(())
+}
+
+/// Policy lives in the layer above; the seal refuses only what can never
+/// be a secret.
+pub(crate) fn check_secret(secret: &SecretString) -> Result<()> {
+    if secret.expose_secret().is_empty() {
+        return Err(SealError::EmptySecret);
+    }
+    Ok(())
+}
+
+/// Makes the vault directory, readable by its owner only where the
+/// platform has such modes (Windows folders inherit their ACLs).
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            SealError::ReadOnly { path: dir.to_owned(), what: "cannot create the vault folder" }
+        }
+        _ => SealError::io("cannot create", dir, e),
+    })
 }

@@ -1,21 +1,23 @@
 //! Rekey: a new data key, every page resealed, crash-safe.
 //!
 //! 1. the new key is added to the slot file as *pending*;
-//! 2. `VACUUM INTO` copies the database into `vault.db.rekey`, sealed under
-//!    the new key through a second VFS, then fsynced;
+//! 2. `VACUUM INTO` copies the database into `vault.cvdb.rekey`, sealed
+//!    under the new key through a second VFS, given the vault's journal
+//!    mode, then fsynced;
 //! 3. the connection is closed (checkpointing and removing the WAL);
-//! 4. the copy is renamed over `vault.db` and the directory fsynced;
+//! 4. the copy is renamed over `vault.cvdb` and the directory fsynced;
 //! 5. the pending key becomes current in the slot file.
 //!
 //! A crash anywhere leaves a database sealed under the current or the
 //! pending key; opening settles which (see [`settle_unfinished_rekey`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use super::{KeyState, Vault, db_path, page_keys};
+use super::{KeyState, Vault, page_keys};
 use crate::cipher::{PAGE_SIZE, PageKeys, SEAL_RESERVATION, SealCounter};
 use crate::error::FileKind;
+use crate::names::{db_path, journal_path, rekey_path, wal_path};
 use crate::sealed::Shared;
 use crate::secret::Key256;
 use crate::slots::DataKeyEntry;
@@ -37,10 +39,6 @@ pub enum RekeyStep {
     Swapped,
 }
 
-fn rekey_path(dir: &Path) -> PathBuf {
-    dir.join(format!("{}.rekey", super::DB_FILE))
-}
-
 /// A `file:` URI for SQLite, percent-encoding what URIs reserve.
 fn file_uri(path: &Path, vfs: &str) -> String {
     let s = path.to_string_lossy().replace('\\', "/");
@@ -60,9 +58,12 @@ fn file_uri(path: &Path, vfs: &str) -> String {
     out
 }
 
-/// Whether a rollback journal is absent or committed (header zeroed).
+/// Whether a rollback journal holds nothing to roll back, by SQLite's own
+/// rule: absent, empty, or its first byte zero. That covers a journal
+/// committed in exclusive mode (header zeroed) and one left by a crash
+/// before its header was synced (magic and record count still zero).
 fn journal_is_spent(store: &Store, path: &Path) -> Result<bool> {
-    Ok(store.read_head(path, 28)?.is_none_or(|head| head.iter().all(|&b| b == 0)))
+    Ok(store.read_head(path, 1)?.is_none_or(|head| head.first().is_none_or(|&b| b == 0)))
 }
 
 fn read_page1(store: &Store, dir: &Path) -> Result<Vec<u8>> {
@@ -162,6 +163,21 @@ impl Vault {
             });
             return Err(err);
         }
+        // `VACUUM INTO` writes a rollback-journal database: give the copy
+        // the vault's mode before it replaces the database, so that no crash
+        // can leave the vault in another mode than it was made with.
+        if mode.eq_ignore_ascii_case("wal") {
+            let set = set_wal_mode(&target, copy_reg.name());
+            if let Err(e) = set {
+                let err = super::explain(&copy_shared, e);
+                let _ = store.remove_if_exists(&target);
+                let _ = self.keys.update(None, |f| {
+                    f.pending = None;
+                    Ok(())
+                });
+                return Err(err);
+            }
+        }
         drop(copy_reg);
         store.sync_file(&target)?;
         store.sync_dir_of(&target)?;
@@ -201,20 +217,15 @@ impl Vault {
         stop: Option<RekeyStep>,
     ) -> Result<()> {
         let db = db_path(&self.dir);
-        // In exclusive locking mode a committed rollback journal is kept
-        // with its header zeroed; such a journal holds nothing to roll back.
-        let mut journal = db.clone().into_os_string();
-        journal.push("-journal");
-        if journal_is_spent(store, Path::new(&journal))? {
-            store.remove_if_exists(Path::new(&journal))?;
+        let journal = journal_path(&self.dir);
+        if journal_is_spent(store, &journal)? {
+            store.remove_if_exists(&journal)?;
         }
-        for suffix in ["-wal", "-journal"] {
-            let mut p = db.clone().into_os_string();
-            p.push(suffix);
-            if store.exists(Path::new(&p))? {
+        for p in [wal_path(&self.dir), journal] {
+            if store.exists(&p)? {
                 return Err(SealError::io(
                     "the old database left a log behind; rekey abandoned",
-                    PathBuf::from(p),
+                    p,
                     std::io::Error::other("log present after close"),
                 ));
             }
@@ -240,11 +251,7 @@ impl Vault {
             Ok(())
         })?;
         self.restart(Some(new_key))?;
-        // `VACUUM INTO` writes a rollback-journal database. A crash before
-        // this line leaves the vault whole but in that mode (a known limit).
-        if mode.eq_ignore_ascii_case("wal") {
-            self.conn().execute_batch("PRAGMA journal_mode=WAL;").map_err(|e| self.explain(e))?;
-        }
+        let _ = mode;
         Ok(())
     }
 
@@ -275,6 +282,21 @@ impl Vault {
             Ok(())
         })
     }
+}
+
+/// Puts the copy at `path` into WAL mode through its own VFS, in exclusive
+/// locking mode as every vault connection (no `-shm`), and closes it, which
+/// removes the WAL it made.
+fn set_wal_mode(path: &Path, vfs: &str) -> rusqlite::Result<()> {
+    use rusqlite::{Connection, OpenFlags};
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags_and_vfs(path, flags, vfs)?;
+    conn.execute_batch("PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=FULL; PRAGMA journal_mode=WAL;")?;
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::InvalidQuery);
+    }
+    conn.close().map_err(|(_, e)| e)
 }
 
 #[cfg(test)]

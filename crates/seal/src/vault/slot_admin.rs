@@ -29,7 +29,7 @@ impl Vault {
     fn kdf_for_new_slot(&self, kdf: Option<KdfParams>) -> Result<KdfParams> {
         match kdf {
             Some(k) => {
-                k.validate()?;
+                k.validate_for_new_slot()?;
                 Ok(k)
             }
             // The parameters already calibrated for this vault.
@@ -52,9 +52,8 @@ impl Vault {
 
     /// Adds a password slot. `kdf: None` reuses the vault's parameters.
     pub fn add_password_slot(&self, name: &str, password: &SecretString, kdf: Option<KdfParams>) -> Result<()> {
-        if name == RECOVERY_SLOT {
-            return Err(SealError::InvalidSlotName(name.to_owned()));
-        }
+        super::check_password_slot_name(name)?;
+        super::check_secret(password)?;
         let kdf = self.kdf_for_new_slot(kdf)?;
         let slot = self.password_slot(name, password, kdf)?;
         self.keys.update(None, |f| {
@@ -69,6 +68,7 @@ impl Vault {
     /// Replaces the password of an existing password slot (new salt, same
     /// vault key). The caller has already checked who may do this.
     pub fn change_password(&self, name: &str, password: &SecretString, kdf: Option<KdfParams>) -> Result<()> {
+        super::check_secret(password)?;
         let kdf = match kdf {
             Some(k) => Some(k),
             None => self.keys.lock().slot(name).map(|s| s.kdf),

@@ -21,6 +21,7 @@ use rusqlite::ffi;
 use crate::cipher::nonce_rng;
 use crate::error::FileKind;
 use crate::lower::{Lower, LowerVfs};
+use crate::names::{map_sqlite_name, ours};
 use crate::sealed::{Fail, SealedFile, Shared};
 use crate::{Result, SealError};
 
@@ -35,6 +36,9 @@ struct FileHandle {
 struct OpenFile {
     sealed: SealedFile,
     shared: Arc<Shared>,
+    /// The name the lower file was opened under, when it is not SQLite's.
+    /// Declared after `sealed`: dropped after the lower file.
+    _name: Option<CString>,
 }
 
 struct AppData {
@@ -184,6 +188,12 @@ unsafe fn open_file<'a>(file: *mut ffi::sqlite3_file) -> &'a mut OpenFile {
     unsafe { &mut *(*file.cast::<FileHandle>()).open }
 }
 
+/// Runs a callback's body, answering an I/O error instead of unwinding
+/// into SQLite's C frames (which would abort the process).
+fn guard(body: impl FnOnce() -> c_int) -> c_int {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(ffi::SQLITE_IOERR)
+}
+
 fn record(shared: &Shared, fail: Fail) -> c_int {
     if let Some(detail) = fail.detail {
         *shared.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some((fail.code, detail));
@@ -210,171 +220,205 @@ unsafe extern "C" fn x_open(
     flags: c_int,
     out_flags: *mut c_int,
 ) -> c_int {
-    // SAFETY: SQLite calls this with our VFS and a zeroed handle of
-    // szOsFile bytes.
-    let app = unsafe { app(vfs) };
-    // SAFETY: as above; a null pMethods tells SQLite not to call xClose.
-    unsafe { (*file).pMethods = std::ptr::null() };
-    // Temporary files, sub-journals and super-journals would hold plaintext
-    // outside the vault; with SQLITE_TEMP_STORE=3 SQLite keeps them in
-    // memory, so one arriving here is refused rather than written.
-    let (Some(kind), false) = (kind_of(flags), name.is_null()) else {
-        return record(
-            &app.shared,
-            Fail {
-                code: ffi::SQLITE_CANTOPEN,
-                detail: Some(SealError::UnexpectedIo {
-                    kind: FileKind::Database,
-                    op: "open of a temporary file",
-                    offset: 0,
-                    len: 0,
-                }),
-            },
-        );
-    };
-    // SAFETY: non-null, NUL-terminated filename owned by SQLite.
-    let cname = unsafe { CStr::from_ptr(name) };
-    let (lower, lower_flags) = match app.lower.open(cname, flags) {
-        Ok(x) => x,
-        Err(rc) => return rc,
-    };
-    let rng = match nonce_rng() {
-        Ok(r) => r,
-        Err(_) => return ffi::SQLITE_CANTOPEN,
-    };
-    let path = PathBuf::from(cname.to_string_lossy().into_owned());
-    let sealed = SealedFile::new(kind, path, lower, app.shared.clone(), rng);
-    let open = Box::into_raw(Box::new(OpenFile { sealed, shared: app.shared.clone() }));
-    // SAFETY: `file` has room for a FileHandle (szOsFile); we initialise it
-    // whole, then publish the method table.
-    unsafe {
-        let h = file.cast::<FileHandle>();
-        (*h).open = open;
-        (*h).base.pMethods = &IO_METHODS;
-        if !out_flags.is_null() {
-            *out_flags = lower_flags;
+    guard(|| {
+        // SAFETY: SQLite calls this with our VFS and a zeroed handle of
+        // szOsFile bytes.
+        let app = unsafe { app(vfs) };
+        // SAFETY: as above; a null pMethods tells SQLite not to call xClose.
+        unsafe { (*file).pMethods = std::ptr::null() };
+        // Temporary files, sub-journals and super-journals would hold plaintext
+        // outside the vault; with SQLITE_TEMP_STORE=3 SQLite keeps them in
+        // memory, so one arriving here is refused rather than written.
+        let (Some(kind), false) = (kind_of(flags), name.is_null()) else {
+            return record(
+                &app.shared,
+                Fail {
+                    code: ffi::SQLITE_CANTOPEN,
+                    detail: Some(SealError::UnexpectedIo {
+                        kind: FileKind::Database,
+                        op: "open of a temporary file",
+                        offset: 0,
+                        len: 0,
+                    }),
+                },
+            );
+        };
+        // SAFETY: non-null, NUL-terminated filename owned by SQLite.
+        let cname = unsafe { CStr::from_ptr(name) };
+        // A log gets a name of our own (see `crate::names`); the lower layer may
+        // keep the pointer until the file closes, so the mapped name lives in
+        // the open file, dropped after it.
+        let mapped = map_sqlite_name(cname);
+        let (lower, lower_flags) = match app.lower.open(mapped.as_deref().unwrap_or(cname), flags) {
+            Ok(x) => x,
+            Err(rc) => return rc,
+        };
+        let rng = match nonce_rng() {
+            Ok(r) => r,
+            Err(_) => return ffi::SQLITE_CANTOPEN,
+        };
+        let path = PathBuf::from(mapped.as_deref().unwrap_or(cname).to_string_lossy().into_owned());
+        let sealed = SealedFile::new(kind, path, lower, app.shared.clone(), rng);
+        let open = Box::into_raw(Box::new(OpenFile { sealed, shared: app.shared.clone(), _name: mapped }));
+        // SAFETY: `file` has room for a FileHandle (szOsFile); we initialise it
+        // whole, then publish the method table.
+        unsafe {
+            let h = file.cast::<FileHandle>();
+            (*h).open = open;
+            (*h).base.pMethods = &IO_METHODS;
+            if !out_flags.is_null() {
+                *out_flags = lower_flags;
+            }
         }
-    }
-    ffi::SQLITE_OK
+        ffi::SQLITE_OK
+    })
 }
 
 unsafe extern "C" fn x_close(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: SQLite closes each file it opened exactly once.
-    let open = unsafe { Box::from_raw((*file.cast::<FileHandle>()).open) };
-    let mut open = open;
-    let rc = open.sealed.lower.close();
-    // SAFETY: the handle is dead from here; clear it against reuse.
-    unsafe { (*file.cast::<FileHandle>()).open = std::ptr::null_mut() };
-    rc
+    guard(|| {
+        // SAFETY: SQLite closes each file it opened exactly once.
+        let open = unsafe { Box::from_raw((*file.cast::<FileHandle>()).open) };
+        let mut open = open;
+        let rc = open.sealed.lower.close();
+        // SAFETY: the handle is dead from here; clear it against reuse.
+        unsafe { (*file.cast::<FileHandle>()).open = std::ptr::null_mut() };
+        rc
+    })
 }
 
 unsafe extern "C" fn x_read(file: *mut ffi::sqlite3_file, buf: *mut c_void, amt: c_int, off: i64) -> c_int {
-    // SAFETY: an open handle; SQLite passes a writable buffer of `amt` bytes.
-    let (f, buf) = unsafe { (open_file(file), std::slice::from_raw_parts_mut(buf.cast::<u8>(), amt as usize)) };
-    match f.sealed.read(buf, off as u64) {
-        Ok(rc) => rc,
-        Err(fail) => record(&f.shared, fail),
-    }
+    guard(|| {
+        // SAFETY: an open handle; SQLite passes a writable buffer of `amt` bytes.
+        let (f, buf) = unsafe { (open_file(file), std::slice::from_raw_parts_mut(buf.cast::<u8>(), amt as usize)) };
+        match f.sealed.read(buf, off as u64) {
+            Ok(rc) => rc,
+            Err(fail) => record(&f.shared, fail),
+        }
+    })
 }
 
 unsafe extern "C" fn x_write(file: *mut ffi::sqlite3_file, buf: *const c_void, amt: c_int, off: i64) -> c_int {
-    // SAFETY: an open handle; SQLite passes a readable buffer of `amt` bytes.
-    let (f, buf) = unsafe { (open_file(file), std::slice::from_raw_parts(buf.cast::<u8>(), amt as usize)) };
-    match f.sealed.write(buf, off as u64) {
-        Ok(()) => ffi::SQLITE_OK,
-        Err(fail) => record(&f.shared, fail),
-    }
+    guard(|| {
+        // SAFETY: an open handle; SQLite passes a readable buffer of `amt` bytes.
+        let (f, buf) = unsafe { (open_file(file), std::slice::from_raw_parts(buf.cast::<u8>(), amt as usize)) };
+        match f.sealed.write(buf, off as u64) {
+            Ok(()) => ffi::SQLITE_OK,
+            Err(fail) => record(&f.shared, fail),
+        }
+    })
 }
 
 unsafe extern "C" fn x_truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int {
-    // SAFETY: an open handle.
-    let f = unsafe { open_file(file) };
-    match f.sealed.truncate(size as u64) {
-        Ok(()) => ffi::SQLITE_OK,
-        Err(fail) => record(&f.shared, fail),
-    }
+    guard(|| {
+        // SAFETY: an open handle.
+        let f = unsafe { open_file(file) };
+        match f.sealed.truncate(size as u64) {
+            Ok(()) => ffi::SQLITE_OK,
+            Err(fail) => record(&f.shared, fail),
+        }
+    })
 }
 
 unsafe extern "C" fn x_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
-    // SAFETY: an open handle.
-    let f = unsafe { open_file(file) };
-    match f.sealed.sync(flags) {
-        Ok(()) => ffi::SQLITE_OK,
-        Err(fail) => record(&f.shared, fail),
-    }
+    guard(|| {
+        // SAFETY: an open handle.
+        let f = unsafe { open_file(file) };
+        match f.sealed.sync(flags) {
+            Ok(()) => ffi::SQLITE_OK,
+            Err(fail) => record(&f.shared, fail),
+        }
+    })
 }
 
 unsafe extern "C" fn x_file_size(file: *mut ffi::sqlite3_file, out: *mut i64) -> c_int {
-    // SAFETY: an open handle and a live out-pointer.
-    let f = unsafe { open_file(file) };
-    match f.sealed.lower.file_size() {
-        Ok(n) => {
-            // SAFETY: live out-pointer.
-            unsafe { *out = n as i64 };
-            ffi::SQLITE_OK
+    guard(|| {
+        // SAFETY: an open handle and a live out-pointer.
+        let f = unsafe { open_file(file) };
+        match f.sealed.lower.file_size() {
+            Ok(n) => {
+                // SAFETY: live out-pointer.
+                unsafe { *out = n as i64 };
+                ffi::SQLITE_OK
+            }
+            Err(rc) => rc,
         }
-        Err(rc) => rc,
-    }
+    })
 }
 
 unsafe extern "C" fn x_lock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-    // SAFETY: an open handle.
-    unsafe { open_file(file) }.sealed.lower.lock(level)
+    guard(|| {
+        // SAFETY: an open handle.
+        unsafe { open_file(file) }.sealed.lower.lock(level)
+    })
 }
 
 unsafe extern "C" fn x_unlock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-    // SAFETY: an open handle.
-    unsafe { open_file(file) }.sealed.lower.unlock(level)
+    guard(|| {
+        // SAFETY: an open handle.
+        unsafe { open_file(file) }.sealed.lower.unlock(level)
+    })
 }
 
 unsafe extern "C" fn x_check_reserved_lock(file: *mut ffi::sqlite3_file, out: *mut c_int) -> c_int {
-    // SAFETY: an open handle.
-    match unsafe { open_file(file) }.sealed.lower.check_reserved_lock() {
-        Ok(held) => {
-            // SAFETY: live out-pointer.
-            unsafe { *out = c_int::from(held) };
-            ffi::SQLITE_OK
+    guard(|| {
+        // SAFETY: an open handle.
+        match unsafe { open_file(file) }.sealed.lower.check_reserved_lock() {
+            Ok(held) => {
+                // SAFETY: live out-pointer.
+                unsafe { *out = c_int::from(held) };
+                ffi::SQLITE_OK
+            }
+            Err(rc) => rc,
         }
-        Err(rc) => rc,
-    }
+    })
 }
 
 unsafe extern "C" fn x_file_control(file: *mut ffi::sqlite3_file, op: c_int, arg: *mut c_void) -> c_int {
-    // SAFETY: an open handle.
-    let f = unsafe { open_file(file) };
-    f.sealed.lower.file_control(op, arg)
+    guard(|| {
+        // SAFETY: an open handle.
+        let f = unsafe { open_file(file) };
+        f.sealed.lower.file_control(op, arg)
+    })
 }
 
 unsafe extern "C" fn x_sector_size(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: an open handle.
-    unsafe { open_file(file) }.sealed.lower.sector_size()
+    guard(|| {
+        // SAFETY: an open handle.
+        unsafe { open_file(file) }.sealed.lower.sector_size()
+    })
 }
 
 unsafe extern "C" fn x_device_characteristics(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: an open handle.
-    let caps = unsafe { open_file(file) }.sealed.lower.device_characteristics();
-    // Batch-atomic writes would skip the journal and safe-append would skip
-    // its record counts: I/O shapes the shim is not written for.
-    caps & !(ffi::SQLITE_IOCAP_BATCH_ATOMIC | ffi::SQLITE_IOCAP_SAFE_APPEND | ffi::SQLITE_IOCAP_SEQUENTIAL)
+    guard(|| {
+        // SAFETY: an open handle.
+        let caps = unsafe { open_file(file) }.sealed.lower.device_characteristics();
+        // Batch-atomic writes would skip the journal and safe-append would skip
+        // its record counts: I/O shapes the shim is not written for.
+        caps & !(ffi::SQLITE_IOCAP_BATCH_ATOMIC | ffi::SQLITE_IOCAP_SAFE_APPEND | ffi::SQLITE_IOCAP_SEQUENTIAL)
+    })
 }
 
 unsafe extern "C" fn x_delete(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, sync_dir: c_int) -> c_int {
-    // SAFETY: our VFS and a NUL-terminated name from SQLite.
-    let (app, name) = unsafe { (app(vfs), CStr::from_ptr(name)) };
-    app.lower.delete(name, sync_dir != 0)
+    guard(|| {
+        // SAFETY: our VFS and a NUL-terminated name from SQLite.
+        let (app, name) = unsafe { (app(vfs), CStr::from_ptr(name)) };
+        app.lower.delete(&ours(name), sync_dir != 0)
+    })
 }
 
 unsafe extern "C" fn x_access(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, flags: c_int, out: *mut c_int) -> c_int {
-    // SAFETY: our VFS and a NUL-terminated name from SQLite.
-    let (app, name) = unsafe { (app(vfs), CStr::from_ptr(name)) };
-    match app.lower.access(name, flags) {
-        Ok(yes) => {
-            // SAFETY: live out-pointer.
-            unsafe { *out = c_int::from(yes) };
-            ffi::SQLITE_OK
+    guard(|| {
+        // SAFETY: our VFS and a NUL-terminated name from SQLite.
+        let (app, name) = unsafe { (app(vfs), CStr::from_ptr(name)) };
+        match app.lower.access(&ours(name), flags) {
+            Ok(yes) => {
+                // SAFETY: live out-pointer.
+                unsafe { *out = c_int::from(yes) };
+                ffi::SQLITE_OK
+            }
+            Err(rc) => rc,
         }
-        Err(rc) => rc,
-    }
+    })
 }
 
 unsafe extern "C" fn x_full_pathname(
@@ -383,58 +427,70 @@ unsafe extern "C" fn x_full_pathname(
     n: c_int,
     out: *mut c_char,
 ) -> c_int {
-    // SAFETY: our VFS, a NUL-terminated name, and an output buffer of `n`
-    // bytes, all from SQLite.
-    let (app, name, out) =
-        unsafe { (app(vfs), CStr::from_ptr(name), std::slice::from_raw_parts_mut(out.cast::<u8>(), n as usize)) };
-    app.lower.full_pathname(name, out)
+    guard(|| {
+        // SAFETY: our VFS, a NUL-terminated name, and an output buffer of `n`
+        // bytes, all from SQLite.
+        let (app, name, out) =
+            unsafe { (app(vfs), CStr::from_ptr(name), std::slice::from_raw_parts_mut(out.cast::<u8>(), n as usize)) };
+        app.lower.full_pathname(name, out)
+    })
 }
 
 unsafe extern "C" fn x_randomness(vfs: *mut ffi::sqlite3_vfs, n: c_int, out: *mut c_char) -> c_int {
-    // SAFETY: delegating to the platform VFS with SQLite's own arguments.
-    unsafe {
-        let os = app(vfs).os;
-        ((*os).xRandomness.expect("xRandomness"))(os, n, out)
-    }
+    guard(|| {
+        // SAFETY: delegating to the platform VFS with SQLite's own arguments.
+        unsafe {
+            let os = app(vfs).os;
+            ((*os).xRandomness.expect("xRandomness"))(os, n, out)
+        }
+    })
 }
 
 unsafe extern "C" fn x_sleep(vfs: *mut ffi::sqlite3_vfs, micros: c_int) -> c_int {
-    // SAFETY: delegating to the platform VFS.
-    unsafe {
-        let os = app(vfs).os;
-        ((*os).xSleep.expect("xSleep"))(os, micros)
-    }
+    guard(|| {
+        // SAFETY: delegating to the platform VFS.
+        unsafe {
+            let os = app(vfs).os;
+            ((*os).xSleep.expect("xSleep"))(os, micros)
+        }
+    })
 }
 
 unsafe extern "C" fn x_current_time(vfs: *mut ffi::sqlite3_vfs, out: *mut f64) -> c_int {
-    // SAFETY: delegating to the platform VFS.
-    unsafe {
-        let os = app(vfs).os;
-        ((*os).xCurrentTime.expect("xCurrentTime"))(os, out)
-    }
+    guard(|| {
+        // SAFETY: delegating to the platform VFS.
+        unsafe {
+            let os = app(vfs).os;
+            ((*os).xCurrentTime.expect("xCurrentTime"))(os, out)
+        }
+    })
 }
 
 unsafe extern "C" fn x_current_time_int64(vfs: *mut ffi::sqlite3_vfs, out: *mut i64) -> c_int {
-    // SAFETY: delegating to the platform VFS, which is version 2 or later
-    // on every supported platform.
-    unsafe {
-        let os = app(vfs).os;
-        match (*os).xCurrentTimeInt64 {
-            Some(f) => f(os, out),
-            None => ffi::SQLITE_ERROR,
+    guard(|| {
+        // SAFETY: delegating to the platform VFS, which is version 2 or later
+        // on every supported platform.
+        unsafe {
+            let os = app(vfs).os;
+            match (*os).xCurrentTimeInt64 {
+                Some(f) => f(os, out),
+                None => ffi::SQLITE_ERROR,
+            }
         }
-    }
+    })
 }
 
 unsafe extern "C" fn x_get_last_error(vfs: *mut ffi::sqlite3_vfs, n: c_int, out: *mut c_char) -> c_int {
-    // SAFETY: delegating to the platform VFS.
-    unsafe {
-        let os = app(vfs).os;
-        match (*os).xGetLastError {
-            Some(f) => f(os, n, out),
-            None => 0,
+    guard(|| {
+        // SAFETY: delegating to the platform VFS.
+        unsafe {
+            let os = app(vfs).os;
+            match (*os).xGetLastError {
+                Some(f) => f(os, n, out),
+                None => 0,
+            }
         }
-    }
+    })
 }
 
 /// Sets the number of reserved bytes per page of a new, empty database

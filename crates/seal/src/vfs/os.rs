@@ -123,6 +123,14 @@ impl OsVfs {
 
 impl LowerVfs for OsVfs {
     fn open(&self, name: &CStr, flags: c_int) -> Result<(Box<dyn LowerFile>, c_int), c_int> {
+        if flags & ffi::SQLITE_OPEN_CREATE != 0
+            && let Ok(path) = name.to_str()
+        {
+            // Create it ourselves, owner-only: SQLite would make it 0644.
+            // Opening an existing file leaves its mode alone. Should this
+            // fail, SQLite's own open below reports why.
+            let _ = files::private_create().open(path);
+        }
         let words = (self.vfs().szOsFile as usize).div_ceil(8).max(1);
         let mut file = OsFile { mem: vec![MaybeUninit::zeroed(); words].into_boxed_slice(), open: false };
         let mut out_flags: c_int = 0;
