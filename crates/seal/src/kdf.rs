@@ -58,8 +58,12 @@ impl KdfParams {
     /// feature `insecure-test-kdf` accepts less (for test suites, which
     /// would otherwise spend most of their time in Argon2id).
     pub fn validate_for_new_slot(&self) -> Result<()> {
+        self.check_floor(cfg!(feature = "insecure-test-kdf"))
+    }
+
+    fn check_floor(&self, allow_below: bool) -> Result<()> {
         self.validate()?;
-        if !self.meets_minimum() && !cfg!(feature = "insecure-test-kdf") {
+        if !self.meets_minimum() && !allow_below {
             return Err(SealError::InvalidKdfParams(format!(
                 "{} KiB and {} passes are below the floor of {} KiB and {} passes",
                 self.m_kib,
@@ -199,6 +203,16 @@ mod tests {
         let p = KdfParams::calibrate(Duration::from_millis(50)).unwrap();
         assert!(p.meets_minimum(), "{p:?}");
         assert!(!KdfParams::INSECURE_FAST.meets_minimum());
+        // Without the test-only feature, new slots are held to the floor.
+        for weak in [
+            KdfParams::INSECURE_FAST,
+            KdfParams { m_kib: 32 * 1024, t: 3, p: 1 },
+            KdfParams { t: 2, ..KdfParams::MINIMUM },
+        ] {
+            let e = weak.check_floor(false).unwrap_err();
+            assert!(e.to_string().contains("below the floor"), "{e}");
+        }
+        KdfParams::MINIMUM.check_floor(false).unwrap();
     }
 
     #[test]
