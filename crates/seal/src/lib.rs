@@ -48,7 +48,7 @@ mod vault;
 #[allow(unsafe_code)]
 mod vfs;
 
-pub use cipher::{CryptoStats, PAGE_SIZE, REKEY_DUE_AFTER, RESERVE, SEAL_HARD_LIMIT};
+pub use cipher::{CryptoStats, FTS5_PGSZ, PAGE_SIZE, REKEY_DUE_AFTER, RESERVE, SEAL_HARD_LIMIT};
 pub use error::{FileKind, Result, SealError};
 pub use kdf::KdfParams;
 pub use lower::{Lower, LowerFile, LowerVfs};

@@ -291,3 +291,33 @@ fn vault_files_are_readable_by_their_owner_only() {
         assert_eq!(mode & 0o077, 0, "the rekeyed database is {mode:o}");
     }
 }
+
+// --- speed: full-text leaves that fit a vault page
+
+fn fts_overflow_pages(pgsz: Option<u32>) -> i64 {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = create(dir.path(), JournalMode::Wal);
+    v.conn().execute_batch("CREATE VIRTUAL TABLE docs USING fts5(body);").unwrap();
+    if let Some(p) = pgsz {
+        v.conn().execute("INSERT INTO docs(docs, rank) VALUES ('pgsz', ?1)", [p]).unwrap();
+    }
+    let tx = v.conn_mut().transaction().unwrap();
+    for i in 0..3000u32 {
+        let body: String = (0..40).map(|w| format!("w{} ", (i * 7919 + w * 104_729) % 5000)).collect();
+        tx.execute("INSERT INTO docs(body) VALUES (?1)", [body]).unwrap();
+    }
+    tx.commit().unwrap();
+    v.conn().execute_batch("INSERT INTO docs(docs) VALUES ('optimize');").unwrap();
+    let leaves: i64 =
+        v.conn().query_row("SELECT count(*) FROM dbstat WHERE name = 'docs_data'", [], |r| r.get(0)).unwrap();
+    assert!(leaves > 50, "a full-text index of many pages ({leaves})");
+    v.conn()
+        .query_row("SELECT count(*) FROM dbstat WHERE name = 'docs_data' AND pagetype = 'overflow'", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn fts5_leaves_sized_by_the_seal_fit_on_one_vault_page() {
+    assert!(fts_overflow_pages(None) > 20, "FTS5's default leaves spill in a vault");
+    assert_eq!(fts_overflow_pages(Some(chartvault_seal::FTS5_PGSZ)), 0, "with FTS5_PGSZ none does");
+}

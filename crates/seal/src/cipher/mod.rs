@@ -32,6 +32,14 @@ use crate::{Result, SealError};
 pub const RESERVE: usize = NONCE_LEN + TAG_LEN;
 /// The page size of every vault.
 pub const PAGE_SIZE: usize = 4096;
+/// The FTS5 `pgsz` (leaf size) that keeps a full-text leaf on one page of
+/// a vault. FTS5's default, 4050 bytes, fits plain SQLite's 4096-byte pages
+/// with 11 bytes to spare; with [`RESERVE`] bytes reserved a page holds at
+/// most 4033 bytes of a row, so a default leaf spills onto an overflow page
+/// and every full-text read costs two pages. This keeps SQLite's margin.
+/// Set it when a table is made:
+/// `INSERT INTO t(t, rank) VALUES ('pgsz', 4022)`.
+pub const FTS5_PGSZ: u32 = (PAGE_SIZE - RESERVE - 35 - 11) as u32;
 pub(crate) const NONCE_LEN: usize = 12;
 pub(crate) const TAG_LEN: usize = 16;
 /// Length of the clear vault id at the start of page 1.

@@ -81,6 +81,15 @@ impl SealedFile {
         let carried = self.take_carry(pgno, buf, &mut out[..PAGE_SIZE]);
         self.scratch = out;
         if !carried {
+            if self.checkpointing() {
+                // During a checkpoint SQLite holds sealed frames; sealing
+                // what it writes would seal a page twice. Never expected.
+                return Err(self.unexpected(
+                    "checkpoint write of a page not just read from the WAL",
+                    offset,
+                    buf.len(),
+                ));
+            }
             self.seal_into_scratch(pgno, buf, 0)?;
         }
         let rc = self.lower.write(&self.scratch[..PAGE_SIZE], offset);

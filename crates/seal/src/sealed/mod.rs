@@ -11,6 +11,7 @@ pub(crate) mod wal_recovery;
 
 use std::ffi::c_int;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rand::rngs::StdRng;
@@ -56,11 +57,15 @@ pub(crate) struct Shared {
     /// The last page read from the WAL, sealed and opened, so that a
     /// checkpoint writing it to the database reuses the sealed bytes.
     carry: Mutex<Option<Carry>>,
+    /// Between SQLite's `CKPT_START` and `CKPT_DONE`: a checkpoint is
+    /// copying WAL frames into the database without looking inside them,
+    /// so they pass through still sealed (see [`SealedFile::wal_read`]).
+    checkpointing: AtomicBool,
 }
 
 impl Shared {
     pub(crate) fn new(keys: Arc<PageKeys>) -> Shared {
-        Shared { keys, last_error: Mutex::new(None), carry: Mutex::new(None) }
+        Shared { keys, last_error: Mutex::new(None), carry: Mutex::new(None), checkpointing: AtomicBool::new(false) }
     }
 }
 
@@ -69,6 +74,8 @@ struct Carry {
     pgno: u32,
     sealed: Box<[u8]>,
     plain: Zeroizing<Box<[u8]>>,
+    /// Whether SQLite was given the page opened (`plain`) or sealed.
+    opened: bool,
 }
 
 /// One open file of a vault.
@@ -201,27 +208,47 @@ impl SealedFile {
 }
 
 impl SealedFile {
-    /// Remembers a WAL page just opened: `sealed` as read, `plain` as given
-    /// to SQLite.
-    fn remember_carry(&self, pgno: u32, sealed: &[u8], plain: &[u8]) {
-        let mut carry = self.shared.carry.lock().unwrap_or_else(|e| e.into_inner());
-        match carry.as_mut() {
-            Some(c) => {
-                c.pgno = pgno;
-                c.sealed.copy_from_slice(sealed);
-                c.plain.copy_from_slice(plain);
+    /// Notes the file controls that announce a checkpoint.
+    pub(crate) fn note_file_control(&self, op: c_int) {
+        if self.kind == FileKind::Database {
+            match op {
+                ffi::SQLITE_FCNTL_CKPT_START => self.shared.checkpointing.store(true, Ordering::Release),
+                ffi::SQLITE_FCNTL_CKPT_DONE => self.shared.checkpointing.store(false, Ordering::Release),
+                _ => {}
             }
-            None => *carry = Some(Carry { pgno, sealed: sealed.into(), plain: Zeroizing::new(plain.into()) }),
         }
     }
 
-    /// If `plain` is exactly the WAL page last read for `pgno`, its sealed
-    /// bytes: a checkpoint copying a frame into the database then writes
-    /// them unchanged instead of sealing the page again.
-    fn take_carry(&self, pgno: u32, plain: &[u8], out: &mut [u8]) -> bool {
+    pub(crate) fn checkpointing(&self) -> bool {
+        self.shared.checkpointing.load(Ordering::Acquire)
+    }
+
+    /// Remembers a WAL page just read: `sealed` as on disk, and `plain` as
+    /// given to SQLite if it was opened (`None`: SQLite got it sealed).
+    fn remember_carry(&self, pgno: u32, sealed: &[u8], plain: Option<&[u8]>) {
+        let mut carry = self.shared.carry.lock().unwrap_or_else(|e| e.into_inner());
+        let c = carry.get_or_insert_with(|| Carry {
+            pgno,
+            sealed: vec![0u8; PAGE_SIZE].into(),
+            plain: Zeroizing::new(vec![0u8; PAGE_SIZE].into()),
+            opened: false,
+        });
+        c.pgno = pgno;
+        c.sealed.copy_from_slice(sealed);
+        c.opened = plain.is_some();
+        if let Some(plain) = plain {
+            c.plain.copy_from_slice(plain);
+        }
+    }
+
+    /// If `buf` is exactly the WAL page last read for `pgno` (as SQLite
+    /// was given it), its sealed bytes: a checkpoint copying a frame into
+    /// the database then writes them unchanged instead of sealing the page
+    /// again.
+    fn take_carry(&self, pgno: u32, buf: &[u8], out: &mut [u8]) -> bool {
         let carry = self.shared.carry.lock().unwrap_or_else(|e| e.into_inner());
         match carry.as_ref() {
-            Some(c) if c.pgno == pgno && **c.plain == *plain => {
+            Some(c) if c.pgno == pgno && (if c.opened { **c.plain == *buf } else { *c.sealed == *buf }) => {
                 out.copy_from_slice(&c.sealed);
                 true
             }

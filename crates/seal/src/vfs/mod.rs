@@ -377,6 +377,7 @@ unsafe extern "C" fn x_file_control(file: *mut ffi::sqlite3_file, op: c_int, arg
     guard(|| {
         // SAFETY: an open handle.
         let f = unsafe { open_file(file) };
+        f.sealed.note_file_control(op);
         f.sealed.lower.file_control(op, arg)
     })
 }
