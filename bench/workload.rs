@@ -57,6 +57,11 @@ pub trait Engine {
     fn error_detail(&self) -> Option<String> {
         None
     }
+    /// The FTS5 leaf size (`pgsz`) that fits this engine's usable page, if
+    /// not FTS5's default (which suits a page with no reserved bytes).
+    fn fts5_pgsz(&self) -> Option<u32> {
+        None
+    }
     /// Extra `"name":value` JSON fields describing the engine, if any.
     fn describe(&mut self) -> Result<String, String> {
         Ok(String::new())
@@ -343,10 +348,15 @@ fn run_phases(engine: &mut dyn Engine, engine_name: &str, patients: usize) -> Re
 
     // (a) bulk insert in batches, then a checkpoint so its cost lands here.
     {
+        let pgsz = engine.fts5_pgsz();
         let before = counts(engine);
         let start = Instant::now();
         let conn = engine.conn();
         conn.execute_batch(SCHEMA).map_err(err("schema"))?;
+        if let Some(pgsz) = pgsz {
+            conn.execute("INSERT INTO patient_fts(patient_fts, rank) VALUES ('pgsz', ?1)", [pgsz])
+                .map_err(err("fts5 pgsz"))?;
+        }
         for (b, batch) in rows.chunks(BATCH).enumerate() {
             let tx = conn.transaction().map_err(err("begin"))?;
             {

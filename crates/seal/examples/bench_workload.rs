@@ -89,6 +89,9 @@ impl Engine for Sealed {
         }
     }
 
+    fn fts5_pgsz(&self) -> Option<u32> {
+        Some(chartvault_seal::FTS5_PGSZ)
+    }
     fn crypto_counts(&self) -> Option<(u64, u64)> {
         let s = self.vault.as_ref().expect("open").crypto_stats();
         Some((s.seals, s.opens))

@@ -138,17 +138,20 @@ pub(crate) enum OpenFailure {
 impl PageKeys {
     pub(crate) fn new(data_key: &Key256, vault_id: [u8; VAULT_ID_LEN], counter: SealCounter) -> Self {
         let hk = Hkdf::<Sha256>::new(Some(&vault_id), data_key.expose_secret());
+        // One buffer for every derived key, wiped on drop: no copy of a key
+        // is left behind on the stack.
         let mut okm = Zeroizing::new([0u8; 32]);
-        let mut derive = |info: &[u8]| -> Zeroizing<[u8; 32]> {
+        let derive = |info: &[u8], okm: &mut [u8; 32]| {
             // Expanding 32 bytes from SHA-256 HKDF cannot fail.
-            hk.expand(info, okm.as_mut()).expect("32-byte HKDF output");
-            Zeroizing::new(*okm)
+            hk.expand(info, okm).expect("32-byte HKDF output");
         };
-        let aead = Aes256Gcm::new((&*derive(b"chartvault page aead v1")).into());
-        let mask = Aes256::new((&*derive(b"chartvault checksum mask v1")).into());
+        derive(b"chartvault page aead v1", &mut okm);
+        let aead = Aes256Gcm::new((&*okm).into());
+        derive(b"chartvault checksum mask v1", &mut okm);
+        let mask = Aes256::new((&*okm).into());
+        derive(b"chartvault log header mac v1", &mut okm);
         let header_mac =
-            <HmacReset<Sha256> as KeyInit>::new_from_slice(derive(b"chartvault log header mac v1").as_ref())
-                .expect("HMAC takes any key length");
+            <HmacReset<Sha256> as KeyInit>::new_from_slice(&*okm).expect("HMAC takes any key length");
         let header_mac = std::sync::Mutex::new(header_mac);
         PageKeys { aead, mask, header_mac, vault_id, counter, seals: AtomicU64::new(0), opens: AtomicU64::new(0) }
     }
