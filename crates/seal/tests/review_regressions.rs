@@ -321,3 +321,20 @@ fn fts5_leaves_sized_by_the_seal_fit_on_one_vault_page() {
     assert!(fts_overflow_pages(None) > 20, "FTS5's default leaves spill in a vault");
     assert_eq!(fts_overflow_pages(Some(chartvault_seal::FTS5_PGSZ)), 0, "with FTS5_PGSZ none does");
 }
+
+#[test]
+fn a_vault_whose_data_key_is_due_is_rekeyed_when_it_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = create(dir.path(), JournalMode::Wal);
+    fill(&mut v, 20, 100);
+    assert_eq!(v.data_key_epoch(), 1);
+    v.close().unwrap();
+    let v = open(dir.path());
+    v.pretend_seals_used(chartvault_seal::REKEY_DUE_AFTER + 5).unwrap();
+    v.close().unwrap();
+    let v = open(dir.path());
+    assert_eq!(v.data_key_epoch(), 2, "rekeyed on open");
+    assert!(!v.rekey_due());
+    assert!(v.seals_used() < 10_000, "{}", v.seals_used());
+    assert_eq!(rows(&v).len(), 20);
+}

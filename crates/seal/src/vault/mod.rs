@@ -219,9 +219,15 @@ impl Vault {
         if !id_matches {
             return Err(diagnose::page1_mismatch(dir, &keys, &settled.key));
         }
-        let vault = Vault::start(dir, keys, settled.key, opts.clone(), holder, None)?;
+        let mut vault = Vault::start(dir, keys, settled.key, opts.clone(), holder, None)?;
         if settled.withdraw_pending {
             vault.withdraw_pending_rekey()?;
+        }
+        if vault.rekey_due() {
+            // The data key has sealed 2^30 pages: renew it now, before the
+            // hard limit stops writes. Should that fail (a full disk), the
+            // vault still opens and `rekey_due()` tells the layer above.
+            let _ = vault.rekey();
         }
         Ok(vault)
     }
@@ -347,6 +353,18 @@ impl Vault {
     /// Whether the data key has sealed enough pages that a rekey is due.
     pub fn rekey_due(&self) -> bool {
         self.seals_used() >= crate::REKEY_DUE_AFTER
+    }
+
+    /// Records `n` seals as used under the current data key, as if they had
+    /// been made. For tests of what happens when a rekey falls due.
+    #[doc(hidden)]
+    pub fn pretend_seals_used(&self, n: u64) -> Result<()> {
+        self.keys.update(None, |f| {
+            f.seals_reserved = n;
+            Ok(())
+        })?;
+        self.shared.keys.pretend_seals_used(n);
+        Ok(())
     }
 
     /// Page seals and opens since this vault was opened (or last rekeyed).

@@ -247,7 +247,8 @@ impl Vault {
             if let Some(p) = f.pending.take() {
                 f.current = p;
             }
-            f.seals_reserved = seals + SEAL_RESERVATION;
+            // Exactly the seals the copy made: the next write reserves more.
+            f.seals_reserved = seals;
             Ok(())
         })?;
         self.restart(Some(new_key))?;
