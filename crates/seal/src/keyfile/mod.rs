@@ -67,6 +67,8 @@ mod codec;
 mod generation;
 mod legacy;
 mod slot;
+#[cfg(test)]
+mod tests;
 
 use std::path::Path;
 
@@ -264,8 +266,8 @@ impl KeyFile {
         let old = self.slot(name).ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
         // Check the keys before the Argon2id run that makes the new slot.
         self.current.data_key(&self.vault_id, current_key)?;
-        if let (Some(p), Some(k)) = (&self.pending, pending_key) {
-            p.data_key(&self.vault_id, k)?;
+        if let Some(p) = &self.pending {
+            p.data_key(&self.vault_id, pending_key.ok_or(SealError::VaultKeyMismatch { epoch: p.epoch })?)?;
         }
         let slot = Slot::new(&self.vault_id, name, old.kind, old.kdf, secret)?;
         self.put_slot(slot, current_key, pending_key)
