@@ -169,6 +169,9 @@ pub enum SealError {
     /// A slot's public key cannot be sealed to (a low-order X25519 point).
     #[error("key slot {0:?} holds an unusable public key")]
     BadSlotKey(String),
+    /// The vault secret given is not the one this vault's slots hold.
+    #[error("the vault secret given is not this vault's")]
+    VaultSecretMismatch,
 }
 
 impl SealError {

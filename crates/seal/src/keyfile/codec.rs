@@ -1,5 +1,6 @@
 //! Byte-level pieces of the key file: a bounds-checked reader, name
-//! encoding, and a 32-byte key wrapped under another key with AES-256-GCM.
+//! encoding, and a key (32 bytes, or 64 for a slot's private key and vault
+//! secret) wrapped under another key with AES-256-GCM.
 
 use aes_gcm::{Aes256Gcm, KeyInit};
 use zeroize::Zeroizing;
@@ -9,40 +10,36 @@ use crate::secret::Key256;
 use crate::slots::check_name;
 use crate::{Result, SealError};
 
-/// A 32-byte key sealed under another key: nonce [12] | ciphertext [32] | tag [16].
+/// `N` secret bytes sealed under another key: nonce [12] | ciphertext [N] |
+/// tag [16].
 #[derive(Clone, PartialEq, Eq)]
-pub(super) struct Wrapped {
+pub(super) struct Wrapped<const N: usize = 32> {
     nonce: [u8; 12],
-    ct: [u8; 32],
+    ct: [u8; N],
     tag: [u8; 16],
 }
 
-impl std::fmt::Debug for Wrapped {
+impl<const N: usize> std::fmt::Debug for Wrapped<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Wrapped(..)")
     }
 }
 
-impl Wrapped {
+impl<const N: usize> Wrapped<N> {
     /// Seals `key` under `kek` with a fresh random nonce.
-    pub(super) fn seal(kek: &Key256, ad: &[u8], key: &[u8; 32]) -> Result<Wrapped> {
+    pub(super) fn seal(kek: &Key256, ad: &[u8], key: &[u8; N]) -> Result<Wrapped<N>> {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|_| SealError::Random)?;
-        let mut ct = [0u8; 32];
+        let mut ct = [0u8; N];
         let tag = aead_seal(&Aes256Gcm::new(kek.expose_secret().into()), &nonce, ad, key, &mut ct);
         Ok(Wrapped { nonce, ct, tag })
     }
 
     /// The key, if `kek` and `ad` authenticate it.
-    pub(super) fn open(&self, kek: &Key256, ad: &[u8]) -> Option<Zeroizing<[u8; 32]>> {
+    pub(super) fn open(&self, kek: &Key256, ad: &[u8]) -> Option<Zeroizing<[u8; N]>> {
         let mut out = Zeroizing::new(self.ct);
         aead_open(&Aes256Gcm::new(kek.expose_secret().into()), &self.nonce, ad, out.as_mut_slice(), &self.tag)
             .then_some(out)
-    }
-
-    /// Like [`Wrapped::open`], as a [`Key256`].
-    pub(super) fn open_key(&self, kek: &Key256, ad: &[u8]) -> Option<Key256> {
-        self.open(kek, ad).map(|k| Key256::from_bytes(*k))
     }
 
     pub(super) fn put(&self, b: &mut Vec<u8>) {
@@ -51,8 +48,15 @@ impl Wrapped {
         b.extend_from_slice(&self.tag);
     }
 
-    pub(super) fn read(r: &mut Reader<'_>) -> Option<Wrapped> {
+    pub(super) fn read(r: &mut Reader<'_>) -> Option<Wrapped<N>> {
         Some(Wrapped { nonce: r.array()?, ct: r.array()?, tag: r.array()? })
+    }
+}
+
+impl Wrapped {
+    /// Like [`Wrapped::open`], as a [`Key256`].
+    pub(super) fn open_key(&self, kek: &Key256, ad: &[u8]) -> Option<Key256> {
+        self.open(kek, ad).map(|k| Key256::from_bytes(*k))
     }
 }
 

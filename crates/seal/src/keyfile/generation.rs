@@ -1,15 +1,17 @@
 //! One generation of keys: a data key wrapped under this generation's vault
-//! key, and that vault key sealed with HPKE to each key-pair slot.
+//! key, and that vault key sealed with HPKE in PSK mode (the pre-shared key
+//! being the vault secret) to each key-pair slot.
 //!
 //! Rotating the vault key is making a new generation: it needs the slots'
-//! public keys only, never their passwords.
+//! public keys and the vault secret, never their passwords.
 
 use hpke::inout::InOutBuf;
-use hpke::{Deserializable, OpModeR, OpModeS, Serializable};
+use hpke::{Deserializable, OpModeR, OpModeS, PskBundle, Serializable};
 use zeroize::Zeroizing;
 
 use super::codec::{Reader, Wrapped, put_name};
 use super::slot::{Slot, UnlockedSlot};
+use super::vault_secret::{VaultSecret, psk_id};
 use super::{HpkeAead, HpkeKdf, HpkeKem, MAX_SLOTS, kind_byte};
 use crate::cipher::VAULT_ID_LEN;
 use crate::secret::Key256;
@@ -74,15 +76,18 @@ fn hpke_aad(slot: &Slot, public: &[u8; 32]) -> Vec<u8> {
 }
 
 impl Generation {
-    /// A generation whose `vault_key` wraps `data_key` and is sealed to
-    /// every slot of `slots`. Refuses ([`SealError::LegacySlots`]) while any
-    /// of them is a legacy slot, which could not receive the new vault key,
-    /// and refuses an empty list ([`SealError::LastSlot`]).
+    /// A generation whose `vault_key` wraps `data_key` and is sealed, under
+    /// the vault's `vault_secret`, to every slot of `slots`. Refuses
+    /// ([`SealError::LegacySlots`]) while any of them is a legacy slot,
+    /// which could not receive the new vault key, and refuses an empty list
+    /// ([`SealError::LastSlot`]). A rotation passes the vault's one secret,
+    /// the one its slots hold: no other would open.
     pub(crate) fn new(
         vault_id: &[u8; VAULT_ID_LEN],
         epoch: u32,
         vault_key: &Key256,
         data_key: &Key256,
+        vault_secret: &VaultSecret,
         slots: &[Slot],
     ) -> Result<Generation> {
         let legacy: Vec<String> = slots.iter().filter(|s| s.is_legacy()).map(|s| s.name.clone()).collect();
@@ -92,12 +97,37 @@ impl Generation {
         if slots.is_empty() {
             return Err(SealError::LastSlot);
         }
+        let id = psk_id(vault_id);
+        Self::sealed_in(&psk_mode(vault_secret, &id), vault_id, epoch, vault_key, data_key, slots)
+    }
+
+    fn sealed_in(
+        mode: &OpModeS<'_, HpkeKem>,
+        vault_id: &[u8; VAULT_ID_LEN],
+        epoch: u32,
+        vault_key: &Key256,
+        data_key: &Key256,
+        slots: &[Slot],
+    ) -> Result<Generation> {
         let data_key = Wrapped::seal(vault_key, &data_key_ad(vault_id, epoch), data_key.expose_secret())?;
         let mut g = Generation { epoch, data_key, seals: Vec::with_capacity(slots.len()) };
         for slot in slots {
-            g.put_seal(seal(vault_id, epoch, slot, vault_key)?);
+            g.put_seal(seal(mode, vault_id, epoch, slot, vault_key)?);
         }
         Ok(g)
+    }
+
+    /// What someone without the vault secret could make: a generation like
+    /// [`Generation::new`]'s, its vault key sealed in HPKE base mode.
+    #[cfg(test)]
+    pub(super) fn new_base_mode(
+        vault_id: &[u8; VAULT_ID_LEN],
+        epoch: u32,
+        vault_key: &Key256,
+        data_key: &Key256,
+        slots: &[Slot],
+    ) -> Result<Generation> {
+        Self::sealed_in(&OpModeS::Base, vault_id, epoch, vault_key, data_key, slots)
     }
 
     /// A generation read from a version-1 file: its data key, no seals.
@@ -106,9 +136,9 @@ impl Generation {
     }
 
     /// This generation's vault key as `slot` (unlocked into `unlocked`)
-    /// reaches it: the HPKE seal to a key-pair slot, or a legacy slot's own
-    /// vault key. `None` unless the key found also unwraps this
-    /// generation's data key.
+    /// reaches it: the HPKE seal to a key-pair slot, opened with its private
+    /// key and the vault secret, or a legacy slot's own vault key. `None`
+    /// unless the key found also unwraps this generation's data key.
     pub(crate) fn vault_key(
         &self,
         vault_id: &[u8; VAULT_ID_LEN],
@@ -116,11 +146,11 @@ impl Generation {
         unlocked: &UnlockedSlot,
     ) -> Option<Key256> {
         let key = match (slot.public_key(), unlocked) {
-            (Some(public), UnlockedSlot::KeyPair(private)) => {
+            (Some(public), UnlockedSlot::KeyPair { private, vault_secret }) => {
                 let seal = self.seals.iter().find(|s| s.name == slot.name)?;
-                open(vault_id, self.epoch, slot, public, private, seal)?
+                open(vault_id, self.epoch, slot, public, private, vault_secret, seal)?
             }
-            (None, UnlockedSlot::Legacy(key)) => Key256::from_bytes(*key.expose_secret()),
+            (None, UnlockedSlot::Legacy { vault_key, .. }) => Key256::from_bytes(*vault_key.expose_secret()),
             _ => return None,
         };
         self.data_key(vault_id, &key).ok()?;
@@ -135,13 +165,22 @@ impl Generation {
             .ok_or(SealError::VaultKeyMismatch { epoch: self.epoch })
     }
 
-    /// Seals this generation's `vault_key` to `slot`, replacing any seal of
-    /// that name (a new user, a changed password). The key must be this
-    /// generation's ([`SealError::VaultKeyMismatch`]); a legacy slot cannot
-    /// receive it ([`SealError::LegacySlots`]).
-    pub(crate) fn seal_for(&mut self, vault_id: &[u8; VAULT_ID_LEN], slot: &Slot, vault_key: &Key256) -> Result<()> {
+    /// Seals this generation's `vault_key` to `slot` under `vault_secret`,
+    /// replacing any seal of that name (a new user, a changed password).
+    /// The key must be this generation's ([`SealError::VaultKeyMismatch`]);
+    /// a legacy slot cannot receive it ([`SealError::LegacySlots`]). The
+    /// secret is not checked here: the seal opens only if it is the one
+    /// `slot` holds.
+    pub(crate) fn seal_for(
+        &mut self,
+        vault_id: &[u8; VAULT_ID_LEN],
+        slot: &Slot,
+        vault_key: &Key256,
+        vault_secret: &VaultSecret,
+    ) -> Result<()> {
         self.data_key(vault_id, vault_key)?;
-        let s = seal(vault_id, self.epoch, slot, vault_key)?;
+        let id = psk_id(vault_id);
+        let s = seal(&psk_mode(vault_secret, &id), vault_id, self.epoch, slot, vault_key)?;
         self.put_seal(s);
         Ok(())
     }
@@ -198,8 +237,25 @@ impl Generation {
     }
 }
 
-/// HPKE base mode, single shot: the 32-byte vault key to `slot`'s public key.
-fn seal(vault_id: &[u8; VAULT_ID_LEN], epoch: u32, slot: &Slot, vault_key: &Key256) -> Result<Seal> {
+/// HPKE PSK mode with the vault secret as the PSK and `psk_id` (from
+/// [`psk_id`]) as its id.
+fn psk_bundle<'a>(vault_secret: &'a VaultSecret, psk_id: &'a [u8]) -> PskBundle<'a> {
+    PskBundle::new(vault_secret.expose_secret(), psk_id).expect("a 32-byte PSK and a non-empty PSK id")
+}
+
+fn psk_mode<'a>(vault_secret: &'a VaultSecret, psk_id: &'a [u8]) -> OpModeS<'a, HpkeKem> {
+    OpModeS::Psk(psk_bundle(vault_secret, psk_id))
+}
+
+/// HPKE single shot in `mode` (PSK, but for a test's forgery): the 32-byte
+/// vault key to `slot`'s public key.
+fn seal(
+    mode: &OpModeS<'_, HpkeKem>,
+    vault_id: &[u8; VAULT_ID_LEN],
+    epoch: u32,
+    slot: &Slot,
+    vault_key: &Key256,
+) -> Result<Seal> {
     let public = slot.public_key().ok_or_else(|| SealError::LegacySlots(vec![slot.name.clone()]))?;
     let bad_key = || SealError::BadSlotKey(slot.name.clone());
     let pk = PublicKey::from_bytes(public).map_err(|_| bad_key())?;
@@ -207,7 +263,7 @@ fn seal(vault_id: &[u8; VAULT_ID_LEN], epoch: u32, slot: &Slot, vault_key: &Key2
     let mut ct = [0u8; 32];
     let buf = InOutBuf::new(vault_key.expose_secret(), &mut ct).expect("equal lengths");
     let (enc, tag) = hpke::single_shot_seal_inout_detached_with_rng::<HpkeAead, HpkeKdf, HpkeKem>(
-        &OpModeS::Base,
+        mode,
         &pk,
         &hpke_info(vault_id, epoch),
         buf,
@@ -222,21 +278,24 @@ fn seal(vault_id: &[u8; VAULT_ID_LEN], epoch: u32, slot: &Slot, vault_key: &Key2
     Ok(s)
 }
 
-/// Opens `seal` with the slot's private key.
+/// Opens `seal` with the slot's private key, in PSK mode under the vault
+/// secret.
 fn open(
     vault_id: &[u8; VAULT_ID_LEN],
     epoch: u32,
     slot: &Slot,
     public: &[u8; 32],
     private: &Key256,
+    vault_secret: &VaultSecret,
     seal: &Seal,
 ) -> Option<Key256> {
     let sk = PrivateKey::from_bytes(private.expose_secret()).ok()?;
     let enc = EncappedKey::from_bytes(&seal.enc).ok()?;
     let tag = AeadTag::from_bytes(&seal.tag).ok()?;
     let mut out = Zeroizing::new(seal.ct);
+    let id = psk_id(vault_id);
     hpke::single_shot_open_inout_detached::<HpkeAead, HpkeKdf, HpkeKem>(
-        &OpModeR::Base,
+        &OpModeR::Psk(psk_bundle(vault_secret, &id)),
         &sk,
         &enc,
         &hpke_info(vault_id, epoch),

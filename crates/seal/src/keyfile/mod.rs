@@ -1,14 +1,16 @@
 //! The key-slot file, format version 2: vault keys that can be rotated
 //! without anyone's password.
 //!
-//! Each slot holds an X25519 key pair whose private key is wrapped under
-//! Argon2id(password or recovery code). Each *generation* (a key epoch)
-//! wraps its data key under its own vault key and seals that vault key with
-//! HPKE (RFC 9180; base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
-//! AES-256-GCM) to every slot's public key. An administrator removing a user
-//! makes a new generation, with a fresh vault key and data key, sealed to
-//! the remaining slots alone; the removed user's old copy of the file opens
-//! only the old generation.
+//! Every vault has a *vault secret*: 32 random bytes, stored nowhere but
+//! inside the slots. Each slot holds an X25519 key pair whose private key,
+//! together with the vault secret, is wrapped under Argon2id(password or
+//! recovery code). Each *generation* (a key epoch) wraps its data key under
+//! its own vault key and seals that vault key with HPKE (RFC 9180; PSK
+//! mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM) to every
+//! slot's public key, the vault secret being the pre-shared key. An
+//! administrator removing a user makes a new generation, with a fresh vault
+//! key and data key, sealed to the remaining slots alone; the removed
+//! user's old copy of the file opens only the old generation.
 //!
 //! Layout (all integers big-endian):
 //!
@@ -25,9 +27,10 @@
 //! seal:       name len u8 | name | HPKE encapsulated key [32] | ciphertext [32] | tag [16]
 //! slot:       name len u8 | name | kind u8 (1 password, 2 recovery code)
 //!             | m KiB u32 | t u32 | p u32 | salt [16] | form u8
-//!   form 1 (key pair): public key [32] | wrapped private key [60]
+//!   form 1 (key pair): public key [32] | wrapped private key and vault secret [92]:
+//!                      nonce [12] | ciphertext of (private key [32] | vault secret [32]) [64] | tag [16]
 //!   form 0 (legacy, from a version-1 file only): wrapped vault key [60]
-//! wrapped:    AES-256-GCM nonce [12] | ciphertext [32] | tag [16]
+//! wrapped [60]: AES-256-GCM nonce [12] | ciphertext [32] | tag [16]
 //! ```
 //!
 //! Names are 1 to 64 bytes of UTF-8 without control characters, unique
@@ -38,10 +41,12 @@
 //!
 //! - data key: wrapped under the generation's vault key, AD "CVDK" | vault
 //!   id | epoch (as in version 1, so version-1 entries carry over);
-//! - vault key: HPKE `info` "chartvault vault key v2" | vault id | epoch,
-//!   `aad` kind | name len | name | public key of the slot;
-//! - private key: wrapped under the slot's Argon2id key, AD "CVS2" | vault
-//!   id | kind | name len | name | m KiB | t | p | salt | public key;
+//! - vault key: HPKE PSK mode, `psk` the vault secret, `psk_id` "chartvault
+//!   vault secret v2" | vault id, `info` "chartvault vault key v2" | vault
+//!   id | epoch, `aad` kind | name len | name | public key of the slot;
+//! - private key and vault secret: wrapped together under the slot's
+//!   Argon2id key, AD "CVS2" | vault id | kind | name len | name | m KiB | t
+//!   | p | salt | public key;
 //! - legacy vault key: AD "CVSL" | vault id | kind | name len | name | m KiB
 //!   | t | p | salt, exactly version 1's;
 //! - the file: HMAC-SHA-256 under HKDF-SHA-256(salt vault id, key the
@@ -54,14 +59,38 @@
 //! as version 1 computed it; writing it back always writes version 2. A
 //! legacy slot keeps opening until its owner logs in and
 //! [`KeyFile::upgrade_slot`] gives it a key pair; no new vault key can be
-//! made while any legacy slot remains ([`SealError::LegacySlots`]).
+//! made while any legacy slot remains ([`SealError::LegacySlots`]). A
+//! legacy slot holds no vault secret: the secret of a vault converted from
+//! version 1 is HKDF-SHA-256(salt vault id, key the version-1 vault key,
+//! info "chartvault vault secret from v1") ([`VaultSecret::from_v1_vault_key`]),
+//! which [`Slot::unlock`] returns for a legacy slot. Every legacy slot
+//! unwraps the same vault key, so every upgraded slot, and every slot added
+//! meanwhile, holds the same secret, and it stays the vault's secret once
+//! the last legacy slot is gone. While any legacy slot remains,
+//! [`KeyFile::put_slot`] and [`KeyFile::upgrade_slot`] refuse any other
+//! secret ([`SealError::VaultSecretMismatch`]); after that the secret is
+//! held only inside the slots and is not checked (a seal under another
+//! secret simply does not open).
 //!
-//! Limitation: base-mode HPKE does not authenticate the sender, so anyone
-//! who can write the file could seal a vault key of their choosing to the
-//! slots' public keys and MAC the file under it. Replacing the keys of an
-//! existing database this way is caught when its pages fail to open under
-//! the substituted data key; what it does not prevent is substituting a
-//! whole vault (database and key file) that the users' own passwords open.
+//! Who can make a vault the users' passwords open: the file MAC derives
+//! from a vault key the writer picks, so it stops no one who writes a whole
+//! file; the seals do. Without the vault secret, a vault key sealed to the
+//! slots' public keys (in base mode, or in PSK mode under another secret)
+//! does not open. So someone who can write the vault directory but holds no
+//! password can no longer substitute a whole vault (database and key file)
+//! that the users' own passwords open. Whoever holds a slot's password, or
+//! for a vault converted from version 1 ever held its version-1 vault key,
+//! knows the vault secret and still can.
+//!
+//! Rotation keeps the vault secret: a new generation is sealed under the
+//! same one, as a new secret would need every slot remade with its owner's
+//! password (nothing here does that). So a removed member still knows it:
+//! their old copy of the file opens no later generation, but they could
+//! build a look-alike vault (a database of their own and a key file with
+//! the real slots but a vault key of their own, sealed under the secret to
+//! those slots' public keys) that the remaining users' passwords open. That is noisy, since the
+//! vault's real records are not in it, and no more than a holder of a
+//! version-1 vault key could always do.
 
 mod codec;
 mod generation;
@@ -69,6 +98,7 @@ mod legacy;
 mod slot;
 #[cfg(test)]
 mod tests;
+mod vault_secret;
 
 use std::path::Path;
 
@@ -81,6 +111,7 @@ pub(crate) use generation::Generation;
 // `UnlockedSlot` is named by the vault once it switches to this module.
 #[allow(unused_imports)]
 pub(crate) use slot::{Slot, UnlockedSlot};
+pub(crate) use vault_secret::VaultSecret;
 
 use crate::cipher::{PAGE_SIZE, VAULT_ID_LEN};
 use crate::error::FileKind;
@@ -225,23 +256,32 @@ impl KeyFile {
     }
 
     /// Adds `slot`, or replaces the slot of its name, and seals the current
-    /// (and pending) generation's vault key to it: a new user, a changed
-    /// password, a new recovery code. The keys must open their
-    /// generations' data keys ([`SealError::VaultKeyMismatch`], also when a
-    /// generation is pending and `pending_key` is `None`); `pending_key` is
-    /// ignored when none is pending. Nothing changes on error.
-    pub(crate) fn put_slot(&mut self, slot: Slot, current_key: &Key256, pending_key: Option<&Key256>) -> Result<()> {
+    /// (and pending) generation's vault key to it under `vault_secret`, the
+    /// secret `slot` was made with: a new user, a changed password, a new
+    /// recovery code. The keys must open their generations' data keys
+    /// ([`SealError::VaultKeyMismatch`], also when a generation is pending
+    /// and `pending_key` is `None`); `pending_key` is ignored when none is
+    /// pending. The secret can be checked only while legacy slots remain
+    /// (see [`KeyFile::check_vault_secret`]). Nothing changes on error.
+    pub(crate) fn put_slot(
+        &mut self,
+        slot: Slot,
+        current_key: &Key256,
+        pending_key: Option<&Key256>,
+        vault_secret: &VaultSecret,
+    ) -> Result<()> {
         let mut current = self.current.clone();
-        current.seal_for(&self.vault_id, &slot, current_key)?;
+        current.seal_for(&self.vault_id, &slot, current_key, vault_secret)?;
         let pending = match &self.pending {
             None => None,
             Some(p) => {
                 let key = pending_key.ok_or(SealError::VaultKeyMismatch { epoch: p.epoch })?;
                 let mut p = p.clone();
-                p.seal_for(&self.vault_id, &slot, key)?;
+                p.seal_for(&self.vault_id, &slot, key, vault_secret)?;
                 Some(p)
             }
         };
+        self.check_vault_secret(current_key, vault_secret)?;
         self.current = current;
         self.pending = pending;
         match self.slots.iter_mut().find(|s| s.name == slot.name) {
@@ -252,25 +292,44 @@ impl KeyFile {
     }
 
     /// Replaces the slot `name` (legacy or not) with a fresh key-pair slot
-    /// of the same name, kind and Argon2id parameters, opened by `secret`,
-    /// and seals the given vault keys to it (see [`KeyFile::put_slot`]).
-    /// For the owner of a legacy slot who has just unlocked it with
-    /// `secret`; costs one Argon2id run.
+    /// of the same name, kind and Argon2id parameters, opened by `secret`
+    /// and holding `vault_secret`, and seals the given vault keys to it
+    /// (see [`KeyFile::put_slot`]). For the owner of a legacy slot who has
+    /// just unlocked it with `secret`, passing the vault secret that unlock
+    /// derived ([`UnlockedSlot::vault_secret`]); costs one Argon2id run.
     pub(crate) fn upgrade_slot(
         &mut self,
         name: &str,
         secret: &[u8],
         current_key: &Key256,
         pending_key: Option<&Key256>,
+        vault_secret: &VaultSecret,
     ) -> Result<()> {
         let old = self.slot(name).ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
-        // Check the keys before the Argon2id run that makes the new slot.
+        // Check the keys and secret before the Argon2id run that makes the new slot.
         self.current.data_key(&self.vault_id, current_key)?;
         if let Some(p) = &self.pending {
             p.data_key(&self.vault_id, pending_key.ok_or(SealError::VaultKeyMismatch { epoch: p.epoch })?)?;
         }
-        let slot = Slot::new(&self.vault_id, name, old.kind, old.kdf, secret)?;
-        self.put_slot(slot, current_key, pending_key)
+        self.check_vault_secret(current_key, vault_secret)?;
+        let slot = Slot::new(&self.vault_id, name, old.kind, old.kdf, secret, vault_secret)?;
+        self.put_slot(slot, current_key, pending_key, vault_secret)
+    }
+
+    /// While any legacy slot remains, the vault is one converted from
+    /// version 1 whose vault key has not changed (no generation can be made
+    /// until then), so its secret must be the one derived from
+    /// `current_key` ([`VaultSecret::from_v1_vault_key`]);
+    /// [`SealError::VaultSecretMismatch`] otherwise. Once no legacy slot
+    /// remains, the secret is held only in the slots' wraps and nothing is
+    /// checked: a seal under another secret simply does not open.
+    fn check_vault_secret(&self, current_key: &Key256, vault_secret: &VaultSecret) -> Result<()> {
+        if self.slots.iter().any(Slot::is_legacy)
+            && !VaultSecret::from_v1_vault_key(current_key, &self.vault_id).ct_eq(vault_secret)
+        {
+            return Err(SealError::VaultSecretMismatch);
+        }
+        Ok(())
     }
 
     /// Removes the slot `name` and its seals. The last slot cannot be

@@ -1,12 +1,13 @@
 //! One key slot: a password or recovery code, stretched by Argon2id into a
 //! key-encryption key (KEK), which wraps either the slot's X25519 private
-//! key (form 1) or, in a slot carried over from a version-1 file, the vault
-//! key itself (form 0, "legacy").
+//! key together with the vault secret (form 1) or, in a slot carried over
+//! from a version-1 file, the vault key itself (form 0, "legacy").
 
 use hpke::{Kem as _, Serializable};
 use zeroize::Zeroizing;
 
 use super::codec::{Reader, Wrapped, put_name};
+use super::vault_secret::VaultSecret;
 use super::{HpkeKem, kind_byte, kind_from_byte};
 use crate::cipher::VAULT_ID_LEN;
 use crate::kdf::{KdfParams, derive_kek};
@@ -20,8 +21,10 @@ const FORM_KEY_PAIR: u8 = 1;
 /// What a slot's KEK unwraps.
 #[derive(Clone, PartialEq, Eq)]
 enum Form {
-    /// An X25519 key pair; the private key is wrapped, the public key is not.
-    KeyPair { public: [u8; 32], private: Wrapped },
+    /// An X25519 key pair; the private key is wrapped together with the
+    /// vault secret (private key [32] | vault secret [32]), the public key
+    /// is not.
+    KeyPair { public: [u8; 32], private: Wrapped<64> },
     /// A version-1 slot: the vault key wrapped directly.
     Legacy { vault_key: Wrapped },
 }
@@ -47,20 +50,33 @@ impl std::fmt::Debug for Slot {
     }
 }
 
-/// What one Argon2id run over a slot's secret yields.
+/// What one Argon2id run over a slot's secret yields; every part is
+/// zeroized on drop.
 pub(crate) enum UnlockedSlot {
-    /// The slot's X25519 private key (32 bytes, zeroized on drop), which
+    /// A key-pair slot's X25519 private key, which with the vault secret
     /// opens the vault key sealed to this slot in each generation.
-    KeyPair(Key256),
-    /// A legacy slot's vault key.
-    Legacy(Key256),
+    KeyPair { private: Key256, vault_secret: VaultSecret },
+    /// A legacy slot's vault key, and the vault secret derived from it
+    /// ([`VaultSecret::from_v1_vault_key`]).
+    Legacy { vault_key: Key256, vault_secret: VaultSecret },
+}
+
+impl UnlockedSlot {
+    /// The vault's secret, which every slot of the vault unlocks: what a
+    /// new or upgraded slot is made with and a new generation is sealed
+    /// under.
+    pub(crate) fn vault_secret(&self) -> &VaultSecret {
+        match self {
+            UnlockedSlot::KeyPair { vault_secret, .. } | UnlockedSlot::Legacy { vault_secret, .. } => vault_secret,
+        }
+    }
 }
 
 impl std::fmt::Debug for UnlockedSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            UnlockedSlot::KeyPair(_) => "UnlockedSlot::KeyPair(..)",
-            UnlockedSlot::Legacy(_) => "UnlockedSlot::Legacy(..)",
+            UnlockedSlot::KeyPair { .. } => "UnlockedSlot::KeyPair(..)",
+            UnlockedSlot::Legacy { .. } => "UnlockedSlot::Legacy(..)",
         })
     }
 }
@@ -94,14 +110,16 @@ fn put_kdf(b: &mut Vec<u8>, kdf: &KdfParams) {
 }
 
 impl Slot {
-    /// A new key-pair slot opened by `secret`: fresh salt, fresh X25519 key
-    /// pair, one Argon2id run.
+    /// A new key-pair slot opened by `secret`, holding the vault's
+    /// `vault_secret`: fresh salt, fresh X25519 key pair, one Argon2id run.
+    /// Its vault key seals must be made under the same `vault_secret`.
     pub(crate) fn new(
         vault_id: &[u8; VAULT_ID_LEN],
         name: &str,
         kind: SlotKind,
         kdf: KdfParams,
         secret: &[u8],
+        vault_secret: &VaultSecret,
     ) -> Result<Slot> {
         check_name(name)?;
         kdf.validate()?;
@@ -112,14 +130,16 @@ impl Slot {
         let mut ikm = Zeroizing::new([0u8; 32]);
         getrandom::fill(ikm.as_mut()).map_err(|_| SealError::Random)?;
         let (sk, pk) = HpkeKem::derive_keypair(ikm.as_ref());
-        let mut private = Zeroizing::new([0u8; 32]);
-        sk.write_exact(private.as_mut());
+        // private key [32] | vault secret [32]
+        let mut blob = Zeroizing::new([0u8; 64]);
+        sk.write_exact(&mut blob[..32]);
+        blob[32..].copy_from_slice(vault_secret.expose_secret());
         let mut public = [0u8; 32];
         pk.write_exact(&mut public);
         let kek = derive_kek(secret, &salt, &kdf)?;
         let mut ad = slot_ad(b"CVS2", vault_id, name, kind, &kdf, &salt);
         ad.extend_from_slice(&public);
-        let private = Wrapped::seal(&kek, &ad, &private)?;
+        let private = Wrapped::seal(&kek, &ad, &blob)?;
         Ok(Slot { name: name.to_owned(), kind, kdf, salt, form: Form::KeyPair { public, private } })
     }
 
@@ -142,7 +162,8 @@ impl Slot {
         }
     }
 
-    /// Runs Argon2id over `secret` once and unwraps what the slot holds;
+    /// Runs Argon2id over `secret` once and unwraps what the slot holds,
+    /// with the vault secret (a legacy slot's derived from its vault key);
     /// [`SealError::WrongPassword`] if it does not open.
     pub(crate) fn unlock(&self, vault_id: &[u8; VAULT_ID_LEN], secret: &[u8]) -> Result<UnlockedSlot> {
         let kek = derive_kek(secret, &self.salt, &self.kdf)?;
@@ -151,11 +172,19 @@ impl Slot {
             Form::KeyPair { public, private } => {
                 ad[..4].copy_from_slice(b"CVS2");
                 ad.extend_from_slice(public);
-                let sk = private.open(&kek, &ad).ok_or(SealError::WrongPassword)?;
-                Ok(UnlockedSlot::KeyPair(Key256::from_bytes(*sk)))
+                let blob = private.open(&kek, &ad).ok_or(SealError::WrongPassword)?;
+                let (mut sk, mut vs) = (Zeroizing::new([0u8; 32]), Zeroizing::new([0u8; 32]));
+                sk.copy_from_slice(&blob[..32]);
+                vs.copy_from_slice(&blob[32..]);
+                Ok(UnlockedSlot::KeyPair {
+                    private: Key256::from_bytes(*sk),
+                    vault_secret: VaultSecret::from_bytes(*vs),
+                })
             }
             Form::Legacy { vault_key } => {
-                vault_key.open_key(&kek, &ad).map(UnlockedSlot::Legacy).ok_or(SealError::WrongPassword)
+                let vault_key = vault_key.open_key(&kek, &ad).ok_or(SealError::WrongPassword)?;
+                let vault_secret = VaultSecret::from_v1_vault_key(&vault_key, vault_id);
+                Ok(UnlockedSlot::Legacy { vault_key, vault_secret })
             }
         }
     }

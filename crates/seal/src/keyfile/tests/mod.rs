@@ -3,6 +3,7 @@
 mod legacy;
 mod rotation;
 mod tamper;
+mod vault_secret;
 
 use std::path::Path;
 
@@ -25,18 +26,23 @@ pub(super) fn same(a: &Key256, b: &Key256) -> bool {
     a.expose_secret() == b.expose_secret()
 }
 
-pub(super) fn password_slot(name: &str, secret: &str) -> Slot {
-    Slot::new(&ID, name, SlotKind::Password, FAST, secret.as_bytes()).unwrap()
+pub(super) fn same_secret(a: &VaultSecret, b: &VaultSecret) -> bool {
+    a.expose_secret() == b.expose_secret()
+}
+
+pub(super) fn password_slot(name: &str, secret: &str, vault_secret: &VaultSecret) -> Slot {
+    Slot::new(&ID, name, SlotKind::Password, FAST, secret.as_bytes(), vault_secret).unwrap()
 }
 
 /// A file with the given password slots (name = password + " pw") and a
-/// recovery slot, its vault key and data key.
-pub(super) fn file_with(names: &[&str]) -> (KeyFile, Key256, Key256) {
-    let mut slots: Vec<Slot> = names.iter().map(|n| password_slot(n, &format!("{n} pw"))).collect();
-    slots.push(Slot::new(&ID, "recovery", SlotKind::RecoveryCode, FAST, CODE).unwrap());
+/// recovery slot, its vault key, data key and vault secret.
+pub(super) fn file_with(names: &[&str]) -> (KeyFile, Key256, Key256, VaultSecret) {
+    let vs = VaultSecret::random().unwrap();
+    let mut slots: Vec<Slot> = names.iter().map(|n| password_slot(n, &format!("{n} pw"), &vs)).collect();
+    slots.push(Slot::new(&ID, "recovery", SlotKind::RecoveryCode, FAST, CODE, &vs).unwrap());
     let (vk, dk) = (Key256::random().unwrap(), Key256::random().unwrap());
-    let current = Generation::new(&ID, 1, &vk, &dk, &slots).unwrap();
-    (KeyFile::new(ID, JournalMode::Wal, current, slots), vk, dk)
+    let current = Generation::new(&ID, 1, &vk, &dk, &vs, &slots).unwrap();
+    (KeyFile::new(ID, JournalMode::Wal, current, slots), vk, dk, vs)
 }
 
 /// What `secret` opens through slot `name` in generation `g` of `f`: the
@@ -51,7 +57,7 @@ pub(super) fn open(f: &KeyFile, g: &Generation, name: &str, secret: &[u8]) -> Op
 
 #[test]
 fn round_trip_v2_every_slot_opens_the_current_generation() {
-    let (mut f, vk, dk) = file_with(&["alice", "bob"]);
+    let (mut f, vk, dk, vs) = file_with(&["alice", "bob"]);
     f.seals_reserved = 42;
     let bytes = f.to_bytes(&vk);
     let g = parse(&bytes);
@@ -63,6 +69,8 @@ fn round_trip_v2_every_slot_opens_the_current_generation() {
     for (name, secret) in [("alice", &b"alice pw"[..]), ("bob", b"bob pw"), ("recovery", CODE)] {
         let (v, d) = open(&g, &g.current, name, secret).unwrap_or_else(|| panic!("{name} opens"));
         assert!(same(&v, &vk) && same(&d, &dk), "{name}");
+        let unlocked = g.slot(name).unwrap().unlock(&ID, secret).unwrap();
+        assert!(same_secret(unlocked.vault_secret(), &vs), "{name}");
     }
     g.verify_mac(&vk, path()).unwrap();
     assert!(matches!(g.verify_mac(&dk, path()), Err(SealError::SlotFileCorrupt { .. })));
@@ -73,9 +81,9 @@ fn round_trip_v2_every_slot_opens_the_current_generation() {
 
 #[test]
 fn round_trip_v2_with_a_pending_generation() {
-    let (mut f, vk, _) = file_with(&["alice"]);
+    let (mut f, vk, _, vs) = file_with(&["alice"]);
     let (vk2, dk2) = (Key256::random().unwrap(), Key256::random().unwrap());
-    f.pending = Some(Generation::new(&ID, 2, &vk2, &dk2, &f.slots).unwrap());
+    f.pending = Some(Generation::new(&ID, 2, &vk2, &dk2, &vs, &f.slots).unwrap());
     f.journal_mode = Some(JournalMode::Delete);
     let g = parse(&f.to_bytes(&vk));
     assert_eq!(g.journal_mode, Some(JournalMode::Delete));
@@ -90,9 +98,9 @@ fn round_trip_v2_with_a_pending_generation() {
 
 #[test]
 fn removing_a_slot_drops_its_seals_and_no_dangling_seal_is_written() {
-    let (mut f, vk, _) = file_with(&["alice", "bob"]);
+    let (mut f, vk, _, vs) = file_with(&["alice", "bob"]);
     let (vk2, dk2) = (Key256::random().unwrap(), Key256::random().unwrap());
-    f.pending = Some(Generation::new(&ID, 2, &vk2, &dk2, &f.slots).unwrap());
+    f.pending = Some(Generation::new(&ID, 2, &vk2, &dk2, &vs, &f.slots).unwrap());
     let mut g = f.clone();
     g.remove_slot("bob").unwrap();
     assert_eq!(g.current.sealed_to().collect::<Vec<_>>(), ["alice", "recovery"]);
@@ -110,23 +118,23 @@ fn removing_a_slot_drops_its_seals_and_no_dangling_seal_is_written() {
 
 #[test]
 fn put_slot_checks_the_keys_and_changes_nothing_on_error() {
-    let (mut f, vk, _) = file_with(&["alice"]);
+    let (mut f, vk, _, vs) = file_with(&["alice"]);
     let before = f.to_bytes(&vk);
-    let carol = password_slot("carol", "carol pw");
+    let carol = password_slot("carol", "carol pw", &vs);
     let wrong = Key256::random().unwrap();
-    assert!(matches!(f.put_slot(carol.clone(), &wrong, None), Err(SealError::VaultKeyMismatch { epoch: 1 })));
+    assert!(matches!(f.put_slot(carol.clone(), &wrong, None, &vs), Err(SealError::VaultKeyMismatch { epoch: 1 })));
     let (vk2, dk2) = (Key256::random().unwrap(), Key256::random().unwrap());
-    let pending = Generation::new(&ID, 2, &vk2, &dk2, &f.slots).unwrap();
+    let pending = Generation::new(&ID, 2, &vk2, &dk2, &vs, &f.slots).unwrap();
     f.pending = Some(pending.clone());
-    assert!(matches!(f.put_slot(carol.clone(), &vk, None), Err(SealError::VaultKeyMismatch { epoch: 2 })));
-    assert!(matches!(f.put_slot(carol.clone(), &vk, Some(&vk)), Err(SealError::VaultKeyMismatch { epoch: 2 })));
+    assert!(matches!(f.put_slot(carol.clone(), &vk, None, &vs), Err(SealError::VaultKeyMismatch { epoch: 2 })));
+    assert!(matches!(f.put_slot(carol.clone(), &vk, Some(&vk), &vs), Err(SealError::VaultKeyMismatch { epoch: 2 })));
     assert!(f.slot("carol").is_none() && !f.current.sealed_to().any(|n| n == "carol"));
     assert!(f.pending.as_ref() == Some(&pending));
     f.pending = None;
     assert_eq!(f.to_bytes(&vk), before, "nothing changed");
-    f.put_slot(carol, &vk, None).unwrap();
+    f.put_slot(carol, &vk, None, &vs).unwrap();
     assert!(open(&f, &f.current, "carol", b"carol pw").is_some_and(|(v, _)| same(&v, &vk)));
-    assert!(matches!(Generation::new(&ID, 3, &vk, &vk, &[]), Err(SealError::LastSlot)));
+    assert!(matches!(Generation::new(&ID, 3, &vk, &vk, &vs, &[]), Err(SealError::LastSlot)));
 }
 
 /// Whether `text` shows `key` in hex or as a Debug list of its bytes.
@@ -138,15 +146,20 @@ fn shows(text: &str, key: &[u8; 32]) -> bool {
 
 #[test]
 fn debug_output_shows_no_key_bytes() {
-    let (mut f, vk, dk) = file_with(&["alice"]);
+    let (mut f, vk, dk, vs) = file_with(&["alice"]);
     let (vk2, dk2) = (Key256::random().unwrap(), Key256::random().unwrap());
-    f.pending = Some(Generation::new(&ID, 2, &vk2, &dk2, &f.slots).unwrap());
+    f.pending = Some(Generation::new(&ID, 2, &vk2, &dk2, &vs, &f.slots).unwrap());
     let bytes = f.to_bytes(&vk);
     let parsed = parse(&bytes);
     let slot = parsed.slot("alice").unwrap();
     let unlocked = slot.unlock(&ID, b"alice pw").unwrap();
-    let UnlockedSlot::KeyPair(private) = &unlocked else { panic!("a key-pair slot") };
-    let legacy = UnlockedSlot::Legacy(Key256::from_bytes(*vk.expose_secret()));
+    let UnlockedSlot::KeyPair { private, vault_secret } = &unlocked else { panic!("a key-pair slot") };
+    assert!(same_secret(vault_secret, &vs));
+    let legacy = UnlockedSlot::Legacy {
+        vault_key: Key256::from_bytes(*vk.expose_secret()),
+        vault_secret: VaultSecret::from_v1_vault_key(&vk, &ID),
+    };
+    let legacy_secret = legacy.vault_secret();
     let texts = [
         format!("{f:?}"),
         format!("{parsed:?}"),
@@ -154,11 +167,14 @@ fn debug_output_shows_no_key_bytes() {
         format!("{:?}", parsed.current),
         format!("{unlocked:?}"),
         format!("{legacy:?}"),
+        format!("{vs:?}"),
         format!("{:?}", inspect_key_file(&bytes).unwrap()),
     ];
+    let secrets = [vk.expose_secret(), dk.expose_secret(), vk2.expose_secret(), dk2.expose_secret()];
+    let more = [private.expose_secret(), vs.expose_secret(), legacy_secret.expose_secret()];
     for text in &texts {
-        for key in [&vk, &dk, &vk2, &dk2, private] {
-            assert!(!shows(text, key.expose_secret()), "{text}");
+        for key in secrets.iter().chain(&more) {
+            assert!(!shows(text, key), "{text}");
         }
     }
     assert!(texts[0].contains("alice") && texts[3].contains("epoch"));

@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn rotation_holds_against_a_removed_users_old_copy() {
-    let (a, vk1, dk1) = file_with(&["alice", "bob"]);
+    let (a, vk1, dk1, vs) = file_with(&["alice", "bob"]);
     let file_a = a.to_bytes(&vk1);
 
     // The administrator removes bob and seals a fresh vault key and data
@@ -12,7 +12,7 @@ fn rotation_holds_against_a_removed_users_old_copy() {
     let mut b = parse(&file_a);
     b.remove_slot("bob").unwrap();
     let (vk2, dk2) = (Key256::random().unwrap(), Key256::random().unwrap());
-    let next = Generation::new(&ID, b.current.epoch + 1, &vk2, &dk2, &b.slots).unwrap();
+    let next = Generation::new(&ID, b.current.epoch + 1, &vk2, &dk2, &vs, &b.slots).unwrap();
     b.current = next;
     let file_b = b.to_bytes(&vk2);
     let b = parse(&file_b);
@@ -31,9 +31,22 @@ fn rotation_holds_against_a_removed_users_old_copy() {
     // against every seal of B, his old vault key as a legacy key, against
     // every slot of B.
     let bob_old = old.slot("bob").unwrap();
-    let UnlockedSlot::KeyPair(bob_private) = bob_old.unlock(&ID, b"bob pw").unwrap() else { panic!("key pair") };
-    let as_key_pair = UnlockedSlot::KeyPair(Key256::from_bytes(*bob_private.expose_secret()));
-    let as_legacy = UnlockedSlot::Legacy(Key256::from_bytes(*vk1.expose_secret()));
+    let UnlockedSlot::KeyPair { private: bob_private, vault_secret: bob_secret } =
+        bob_old.unlock(&ID, b"bob pw").unwrap()
+    else {
+        panic!("key pair")
+    };
+    // The vault secret survives the rotation, so bob still knows it: what
+    // stops him is that nothing in B is sealed to a key he holds.
+    assert!(same_secret(&bob_secret, &vs));
+    let as_key_pair = UnlockedSlot::KeyPair {
+        private: Key256::from_bytes(*bob_private.expose_secret()),
+        vault_secret: VaultSecret::from_bytes(*bob_secret.expose_secret()),
+    };
+    let as_legacy = UnlockedSlot::Legacy {
+        vault_key: Key256::from_bytes(*vk1.expose_secret()),
+        vault_secret: VaultSecret::from_bytes(*bob_secret.expose_secret()),
+    };
     for slot in b.slots.iter().chain([bob_old]) {
         for unlocked in [&as_key_pair, &as_legacy] {
             assert!(b.current.vault_key(&ID, slot, unlocked).is_none(), "{} with {unlocked:?}", slot.name);
@@ -56,13 +69,13 @@ fn rotation_holds_against_a_removed_users_old_copy() {
 
 #[test]
 fn a_changed_password_gets_a_new_key_pair_the_old_one_cannot_follow() {
-    let (mut f, vk1, _) = file_with(&["alice", "bob"]);
+    let (mut f, vk1, _, vs) = file_with(&["alice", "bob"]);
     let old_bytes = f.to_bytes(&vk1);
     let old = parse(&old_bytes);
     let old_slot = old.slot("alice").unwrap();
     let old_unlocked = old_slot.unlock(&ID, b"alice pw").unwrap();
 
-    f.put_slot(password_slot("alice", "new alice pw"), &vk1, None).unwrap();
+    f.put_slot(password_slot("alice", "new alice pw", &vs), &vk1, None, &vs).unwrap();
     assert_ne!(f.slot("alice").unwrap().public_key(), old_slot.public_key());
     // The current generation opens with the new password (and no longer
     // with the old one through the new slot).
@@ -71,7 +84,7 @@ fn a_changed_password_gets_a_new_key_pair_the_old_one_cannot_follow() {
 
     // A generation sealed after the change.
     let (vk2, dk2) = (Key256::random().unwrap(), Key256::random().unwrap());
-    f.current = Generation::new(&ID, 2, &vk2, &dk2, &f.slots).unwrap();
+    f.current = Generation::new(&ID, 2, &vk2, &dk2, &vs, &f.slots).unwrap();
     let after = parse(&f.to_bytes(&vk2));
     assert!(after.current.vault_key(&ID, old_slot, &old_unlocked).is_none());
     assert!(after.current.vault_key(&ID, after.slot("alice").unwrap(), &old_unlocked).is_none());

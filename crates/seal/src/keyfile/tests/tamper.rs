@@ -23,9 +23,10 @@ fn positions(b: &[u8], pattern: &[u8]) -> Vec<usize> {
 const EPOCH_AT: usize = 8 + 4 + 16 + 4 + 1 + 8;
 
 fn small() -> (Vec<u8>, Key256) {
-    let slot = password_slot("alice", "alice pw");
+    let vs = VaultSecret::random().unwrap();
+    let slot = password_slot("alice", "alice pw", &vs);
     let (vk, dk) = (Key256::random().unwrap(), Key256::random().unwrap());
-    let g = Generation::new(&ID, 1, &vk, &dk, std::slice::from_ref(&slot)).unwrap();
+    let g = Generation::new(&ID, 1, &vk, &dk, &vs, std::slice::from_ref(&slot)).unwrap();
     (KeyFile::new(ID, JournalMode::Wal, g, vec![slot]).to_bytes(&vk), vk)
 }
 
@@ -45,9 +46,9 @@ fn every_flipped_byte_is_caught_before_any_key_is_tried() {
 
 #[test]
 fn a_recomputed_checksum_hides_no_edit_from_the_mac() {
-    let (mut f, vk, _) = file_with(&["alice"]);
+    let (mut f, vk, _, vs) = file_with(&["alice"]);
     let (vk2, dk2) = (Key256::random().unwrap(), Key256::random().unwrap());
-    f.pending = Some(Generation::new(&ID, 2, &vk2, &dk2, &f.slots).unwrap());
+    f.pending = Some(Generation::new(&ID, 2, &vk2, &dk2, &vs, &f.slots).unwrap());
     let bytes = f.to_bytes(&vk);
     let mut parsed = 0;
     for i in MAGIC.len()..bytes.len() - 32 {
@@ -70,7 +71,7 @@ fn a_recomputed_checksum_hides_no_edit_from_the_mac() {
 
 #[test]
 fn a_seal_moved_to_another_slot_does_not_open() {
-    let (f, vk, _) = file_with(&["ann1", "bob1"]);
+    let (f, vk, ..) = file_with(&["ann1", "bob1"]);
     let bytes = f.to_bytes(&vk);
     let (ann, bob) = (positions(&bytes, b"\x04ann1"), positions(&bytes, b"\x04bob1"));
     // First in the generation's seals, then among the slots.
@@ -108,7 +109,7 @@ fn a_seal_moved_to_another_slot_does_not_open() {
 
 #[test]
 fn a_changed_epoch_does_not_open() {
-    let (f, vk, _) = file_with(&["alice"]);
+    let (f, vk, ..) = file_with(&["alice"]);
     let mut b = f.to_bytes(&vk);
     assert_eq!(b[EPOCH_AT..EPOCH_AT + 4], 1u32.to_be_bytes());
     b[EPOCH_AT..EPOCH_AT + 4].copy_from_slice(&2u32.to_be_bytes());
@@ -154,7 +155,7 @@ fn size_truncation_signature_and_version_have_their_errors() {
 
 #[test]
 fn random_edits_with_a_valid_checksum_never_panic() {
-    let (f, vk, _) = file_with(&["alice"]);
+    let (f, vk, ..) = file_with(&["alice"]);
     let v2 = f.to_bytes(&vk);
     let v1 = {
         let slot = crate::slots::Slot::new(&ID, "alice", SlotKind::Password, FAST, b"pw", &vk).unwrap();
