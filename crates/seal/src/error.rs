@@ -220,6 +220,23 @@ pub enum SealError {
     /// The OS random number generator failed.
     #[error("the system random number generator failed")]
     Random,
+    /// These key slots still wrap the vault key directly (key-slot file
+    /// version 1) and cannot receive a new vault key; each must be upgraded
+    /// by its owner's next login (or removed) first.
+    #[error("key slots {0:?} are in the old format and cannot receive a new vault key until their owners log in")]
+    LegacySlots(Vec<String>),
+    /// A vault key was given for a key generation it does not open.
+    #[error("the vault key given does not open the data key of key generation {epoch}")]
+    VaultKeyMismatch {
+        /// The generation's epoch.
+        epoch: u32,
+    },
+    /// A slot's public key cannot be sealed to (a low-order X25519 point).
+    #[error("key slot {0:?} holds an unusable public key")]
+    BadSlotKey(String),
+    /// The vault secret given is not the one this vault's slots hold.
+    #[error("the vault secret given is not this vault's")]
+    VaultSecretMismatch,
 }
 
 impl SealError {
