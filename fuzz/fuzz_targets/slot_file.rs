@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(info) = chartvault_seal::inspect_slot_file(data) {
+    if let Ok(info) = chartvault_seal::inspect_key_file(data) {
         assert!(!info.slots.is_empty());
         assert_eq!(info.vault_id.len(), 32);
     }

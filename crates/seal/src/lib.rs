@@ -37,13 +37,14 @@ mod cipher;
 mod error;
 mod kdf;
 // Key-slot file format v2; the vault switches to it in a later change.
-#[allow(dead_code)]
 mod keyfile;
 mod lower;
 mod names;
 mod recovery;
 mod sealed;
 mod secret;
+// Only its slot kinds and names are used outside the tests and the testkit.
+#[allow(dead_code)]
 mod slots;
 mod store;
 pub mod testkit;
@@ -54,16 +55,17 @@ mod vfs;
 pub use cipher::{CryptoStats, FTS5_PGSZ, PAGE_SIZE, REKEY_DUE_AFTER, RESERVE, SEAL_HARD_LIMIT};
 pub use error::{FileKind, Result, SealError};
 pub use kdf::KdfParams;
+pub use keyfile::{KeyFileInfo, inspect_key_file};
 pub use lower::{Lower, LowerFile, LowerVfs};
 pub use recovery::RecoveryCode;
 /// The `rusqlite` this crate is built against, for callers to name its types.
 pub use rusqlite;
 pub use secrecy::{ExposeSecret, SecretString};
-pub use slots::{SlotFileInfo, SlotKind, inspect_slot_file};
+pub use slots::SlotKind;
 #[doc(hidden)]
 pub use vault::RekeyStep;
 pub use vault::{
-    CreateOptions, DB_FILE, JOURNAL_FILE, JournalMode, KEYS_FILE, LOCK_FILE, OpenOptions, SlotInfo, Unlock, Vault,
-    VerifyReport, WAL_FILE,
+    CreateOptions, DB_FILE, JOURNAL_FILE, JournalMode, KEYS_FILE, LOCK_FILE, OpenOptions, RekeyProgress, SlotInfo,
+    Unlock, Vault, VerifyReport, WAL_FILE,
 };
 pub use vfs::cache_stats;

@@ -1,5 +1,9 @@
-//! The key-slot file: the vault key wrapped once per password or recovery
-//! code, and the data key(s) wrapped under the vault key.
+//! The key-slot file as format version 1 wrote it: the vault key wrapped
+//! once per password or recovery code, and the data key(s) wrapped under
+//! the vault key. Vaults now read and write version 2 (`crate::keyfile`,
+//! which reads version 1 too); this writer stays for the tests and the
+//! testkit, which make version-1 vaults to test their migration. Slot kinds
+//! and names are shared by both versions.
 //!
 //! Layout (all integers big-endian):
 //!
@@ -342,35 +346,6 @@ impl SlotFile {
             reason: "authentication code mismatch (the file was altered)",
         })
     }
-}
-
-/// What a key-slot file says about itself, readable without any secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlotFileInfo {
-    /// The vault id, in hex.
-    pub vault_id: String,
-    /// The epoch of the data key in force.
-    pub epoch: u32,
-    /// Page seals recorded as used under that key (an upper bound).
-    pub seals_reserved: u64,
-    /// Whether a rekey was interrupted and awaits settling at next open.
-    pub rekey_pending: bool,
-    /// The slots.
-    pub slots: Vec<crate::SlotInfo>,
-}
-
-/// Parses a key-slot file's bytes (checking its structure and checksum, not
-/// its authentication code, which needs a key). Never panics, whatever the
-/// input; this is the fuzzed entry point.
-pub fn inspect_slot_file(bytes: &[u8]) -> Result<SlotFileInfo> {
-    let f = SlotFile::parse(bytes, Path::new("<slot file>"))?;
-    Ok(SlotFileInfo {
-        vault_id: f.vault_id.iter().map(|b| format!("{b:02x}")).collect(),
-        epoch: f.current.epoch,
-        seals_reserved: f.seals_reserved,
-        rekey_pending: f.pending.is_some(),
-        slots: f.slots.iter().map(|s| crate::SlotInfo { name: s.name.clone(), kind: s.kind, kdf: s.kdf }).collect(),
-    })
 }
 
 fn put_wrapped(b: &mut Vec<u8>, w: &Wrapped) {

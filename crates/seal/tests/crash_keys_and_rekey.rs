@@ -203,9 +203,10 @@ fn a_full_disk_refuses_a_slot_change_with_a_clear_error_and_keeps_the_old_slots(
     assert_whole(&v, &rows, "full disk");
 }
 
-/// Rekey with the power cut after `cut` operations, checked on crash images
-/// of every mode. Returns whether the cut fired.
-fn rekey_trial(mode: JournalMode, cut: u64, trials: &mut usize) -> bool {
+/// Rekey, or a rotation that removes bob (`rotate`), with the power cut
+/// after `cut` operations, checked on crash images of every mode. Returns
+/// whether the cut fired.
+fn rekey_trial(mode: JournalMode, rotate: bool, cut: u64, trials: &mut usize) -> bool {
     let dir = vault_dir();
     let disk = SimDisk::new();
     let (mut v, rows) = filled(dir.path(), &disk, mode);
@@ -214,7 +215,7 @@ fn rekey_trial(mode: JournalMode, cut: u64, trials: &mut usize) -> bool {
     if std::env::var("CRASH_DEBUG").is_ok() {
         disk.start_log();
     }
-    let acked = v.rekey().is_ok();
+    let acked = if rotate { v.rotate_keys(Some("bob"), None).is_ok() } else { v.rekey().is_ok() };
     let fired = disk.fault_fired();
     assert!(fired || acked, "{mode:?}: rekey failed with no fault");
     if std::env::var("CRASH_DEBUG").is_ok() {
@@ -223,7 +224,8 @@ fn rekey_trial(mode: JournalMode, cut: u64, trials: &mut usize) -> bool {
     drop(v);
     for (m, crash) in MODES.into_iter().enumerate() {
         for i in 0..IMAGES {
-            let what = format!("{mode:?} rekey cut after {cut} ops, {crash:?} image {i}");
+            let op = if rotate { "rotation" } else { "rekey" };
+            let what = format!("{mode:?} {op} cut after {cut} ops, {crash:?} image {i}");
             let mut rng = StdRng::seed_from_u64(cut * 100 + m as u64 * 10 + i);
             let image = disk.crash_image(crash, &mut rng);
             let v = open_as(dir.path(), &image, common::USER, "correct horse battery staple")
@@ -231,6 +233,13 @@ fn rekey_trial(mode: JournalMode, cut: u64, trials: &mut usize) -> bool {
             let epoch = v.data_key_epoch();
             assert!(epoch == before || epoch == before + 1, "{what}: epoch {epoch}, was {before}");
             assert!(epoch == before + 1 || !acked, "{what}: an acknowledged rekey was undone");
+            if rotate {
+                // The slot goes in the same write as the pending key: once
+                // it is gone the rotation is done, or redone at this open.
+                let bob = v.slots().iter().any(|s| s.name == "bob");
+                assert!(bob || epoch == before + 1, "{what}: bob removed but the vault key not rotated");
+                assert!(!bob || !acked, "{what}: an acknowledged removal was undone");
+            }
             assert_whole(&v, &rows, &what);
             assert!(
                 image.contents(&format!("{}/vault.cvdb.rekey", dir.path().display())).is_none(),
@@ -247,11 +256,24 @@ fn power_cut_at_every_step_of_rekey_leaves_the_old_or_the_new_key_and_every_row(
     let mut trials = 0;
     for mode in [JournalMode::Wal, JournalMode::Delete] {
         let mut cut = 0;
-        while rekey_trial(mode, cut, &mut trials) {
+        while rekey_trial(mode, false, cut, &mut trials) {
             cut += 1;
         }
     }
     eprintln!("{trials} crash trials of rekey");
+    assert!(trials >= 1000, "only {trials} trials");
+}
+
+#[test]
+fn power_cut_at_every_step_of_a_rotation_leaves_it_undone_or_done_and_every_row() {
+    let mut trials = 0;
+    for mode in [JournalMode::Wal, JournalMode::Delete] {
+        let mut cut = 0;
+        while rekey_trial(mode, true, cut, &mut trials) {
+            cut += 1;
+        }
+    }
+    eprintln!("{trials} crash trials of rotation");
     assert!(trials >= 1000, "only {trials} trials");
 }
 

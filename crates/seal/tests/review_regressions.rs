@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chartvault_seal::{
-    DB_FILE, JOURNAL_FILE, JournalMode, KEYS_FILE, PAGE_SIZE, RekeyStep, SealError, Vault, WAL_FILE, inspect_slot_file,
+    DB_FILE, JOURNAL_FILE, JournalMode, KEYS_FILE, PAGE_SIZE, RekeyStep, SealError, Vault, WAL_FILE, inspect_key_file,
 };
 use common::*;
 
@@ -261,7 +261,7 @@ fn a_clean_close_gives_back_the_unused_seal_reservation() {
     assert!(!v.rekey_due());
     drop(v);
     // A vault dropped without close gives them back as well.
-    let info = inspect_slot_file(&std::fs::read(dir.path().join(KEYS_FILE)).unwrap()).unwrap();
+    let info = inspect_key_file(&std::fs::read(dir.path().join(KEYS_FILE)).unwrap()).unwrap();
     assert!(info.seals_reserved < 2_000, "{}", info.seals_reserved);
 }
 

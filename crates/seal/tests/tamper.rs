@@ -870,7 +870,7 @@ fn wrong_password_and_corrupt_slot_file_are_told_apart() {
 
     // A damaged version field is damage (the checksum is checked first)...
     let mut keys = img.files[KEYS].clone();
-    keys[8..12].copy_from_slice(&2u32.to_be_bytes());
+    keys[8..12].copy_from_slice(&3u32.to_be_bytes());
     let e = open_with_keys(&img.files, keys.clone());
     check_slot_file_corrupt(&e).unwrap();
     // ... and a file of a later version, with its checksum, is told apart.
@@ -878,7 +878,7 @@ fn wrong_password_and_corrupt_slot_file_are_told_apart() {
     let digest = <sha2::Sha256 as sha2::Digest>::digest(&keys[..body]);
     keys[body..].copy_from_slice(&digest);
     let e = open_with_keys(&img.files, keys);
-    assert!(matches!(e, SealError::UnsupportedVersion { kind: FileKind::SlotFile, found: 2, supported: 1 }), "{e:?}");
+    assert!(matches!(e, SealError::UnsupportedVersion { kind: FileKind::SlotFile, found: 3, supported: 2 }), "{e:?}");
 }
 
 fn open_with_keys(files: &Files, keys: Vec<u8>) -> SealError {

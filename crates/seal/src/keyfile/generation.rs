@@ -101,6 +101,23 @@ impl Generation {
         Self::sealed_in(&psk_mode(vault_secret, &id), vault_id, epoch, vault_key, data_key, slots)
     }
 
+    /// A generation under the same vault key as the current one, for a
+    /// rekey that keeps it: sealed afresh to every key-pair slot (a seal
+    /// binds its epoch); a legacy slot, which holds that very vault key,
+    /// needs no seal and opens it as it opens the current one.
+    pub(crate) fn renewed(
+        vault_id: &[u8; VAULT_ID_LEN],
+        epoch: u32,
+        vault_key: &Key256,
+        data_key: &Key256,
+        vault_secret: &VaultSecret,
+        slots: &[Slot],
+    ) -> Result<Generation> {
+        let keyed: Vec<Slot> = slots.iter().filter(|s| !s.is_legacy()).cloned().collect();
+        let id = psk_id(vault_id);
+        Self::sealed_in(&psk_mode(vault_secret, &id), vault_id, epoch, vault_key, data_key, &keyed)
+    }
+
     fn sealed_in(
         mode: &OpModeS<'_, HpkeKem>,
         vault_id: &[u8; VAULT_ID_LEN],

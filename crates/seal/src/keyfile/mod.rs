@@ -128,7 +128,7 @@ type HpkeAead = hpke::aead::AesGcm256;
 pub(crate) const MAGIC: &[u8; 8] = b"CVKEYS\0\n";
 /// The version this module writes.
 pub(crate) const VERSION: u32 = 2;
-const MAX_FILE_LEN: usize = 1 << 20;
+pub(crate) const MAX_FILE_LEN: usize = 1 << 20;
 const MAX_SLOTS: usize = 1024;
 /// Magic, version, HMAC and SHA-256: the least any version can be.
 const MIN_FILE_LEN: usize = MAGIC.len() + 4 + 32 + 32;

@@ -65,7 +65,15 @@ impl UnlockedSlot {
     /// The vault's secret, which every slot of the vault unlocks: what a
     /// new or upgraded slot is made with and a new generation is sealed
     /// under.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn vault_secret(&self) -> &VaultSecret {
+        match self {
+            UnlockedSlot::KeyPair { vault_secret, .. } | UnlockedSlot::Legacy { vault_secret, .. } => vault_secret,
+        }
+    }
+
+    /// The vault secret, the rest dropped (and wiped).
+    pub(crate) fn into_vault_secret(self) -> VaultSecret {
         match self {
             UnlockedSlot::KeyPair { vault_secret, .. } | UnlockedSlot::Legacy { vault_secret, .. } => vault_secret,
         }

@@ -5,6 +5,9 @@ mod holder;
 mod keys;
 mod migrate;
 mod rekey;
+#[cfg(test)]
+mod revocation_tests;
+mod settle;
 mod slot_admin;
 mod verify;
 
@@ -17,22 +20,24 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::cipher::{PageKeys, RESERVE, SealCounter, VAULT_ID_LEN};
 use crate::kdf::KdfParams;
+use crate::keyfile::{Generation, KeyFile, Slot, VaultSecret};
 use crate::lower::Lower;
 use crate::names::{db_path, keys_path};
 use crate::recovery::{RecoveryCode, normalize};
 use crate::sealed::Shared;
 use crate::secret::Key256;
-use crate::slots::{DataKeyEntry, Slot, SlotFile, SlotKind};
+use crate::slots::SlotKind;
 use crate::store::Store;
 use crate::vfs::{Registration, set_reserve_bytes};
 use crate::{CryptoStats, Result, SealError};
 use holder::Holder;
+use zeroize::Zeroizing;
 
-pub use rekey::RekeyStep;
+pub use rekey::{RekeyProgress, RekeyStep};
 pub use slot_admin::SlotInfo;
 pub use verify::VerifyReport;
 
-pub(crate) use keys::KeyState;
+pub(crate) use keys::{Book, KeyState};
 
 pub use crate::names::{DB_FILE, JOURNAL_FILE, KEYS_FILE, LOCK_FILE, WAL_FILE};
 
@@ -115,7 +120,7 @@ pub struct Vault {
     conn: Option<Connection>,
     reg: Registration,
     shared: Arc<Shared>,
-    keys: Arc<KeyState>,
+    pub(crate) keys: Arc<KeyState>,
     dir: PathBuf,
     opts: OpenOptions,
     // Declared last: the vault is released only after everything above is
@@ -160,14 +165,16 @@ impl Vault {
         getrandom::fill(&mut vault_id).map_err(|_| SealError::Random)?;
         let vault_key = Key256::random()?;
         let data_key = Key256::random()?;
+        let secret = VaultSecret::random()?;
         let code = RecoveryCode::generate()?;
         let canon = normalize(code.expose_secret()).expect("a generated code is canonical");
         let slots = vec![
-            Slot::new(&vault_id, slot, SlotKind::Password, kdf, password.expose_secret().as_bytes(), &vault_key)?,
-            Slot::new(&vault_id, RECOVERY_SLOT, SlotKind::RecoveryCode, kdf, &canon, &vault_key)?,
+            Slot::new(&vault_id, slot, SlotKind::Password, kdf, password.expose_secret().as_bytes(), &secret)?,
+            Slot::new(&vault_id, RECOVERY_SLOT, SlotKind::RecoveryCode, kdf, &canon, &secret)?,
         ];
-        let file = SlotFile::new(vault_id, DataKeyEntry::new(&vault_key, &vault_id, 1, &data_key)?, slots);
-        let keys = KeyState::new(dir, vault_key, file, store);
+        let current = Generation::new(&vault_id, 1, &vault_key, &data_key, &secret, &slots)?;
+        let file = KeyFile::new(vault_id, opts.journal_mode, current, slots);
+        let keys = KeyState::new(dir, Book { file, current_key: vault_key, pending_key: None, secret }, store);
         keys.save(None)?;
         let vault = Vault::start(dir, keys, data_key, opts.open.clone(), holder, Some(opts.journal_mode))?;
         Ok((vault, code))
@@ -196,26 +203,28 @@ impl Vault {
             diagnose::check_writable(dir)?;
         }
         migrate::legacy_names(dir, &store)?;
-        let bytes = store.read_capped(&keys_path, crate::slots::MAX_FILE_LEN)?;
+        let bytes = store.read_capped(&keys_path, crate::keyfile::MAX_FILE_LEN)?;
         let bytes = bytes.ok_or(SealError::NotAVault { path: dir.to_owned(), reason: "it has no key-slot file" })?;
-        let file = SlotFile::parse(&bytes, &keys_path)?;
+        let file = KeyFile::parse(&bytes, &keys_path)?;
         let id_matches = check_db_matches(dir, &file.vault_id, &store)?;
-        let vault_key = match unlock {
+        let (name, secret): (&str, Zeroizing<Vec<u8>>) = match unlock {
             Unlock::Password { slot, password } => {
                 check_secret(password)?;
-                let s = file.slot(slot).filter(|s| s.kind == SlotKind::Password);
-                let s = s.ok_or_else(|| SealError::NoSuchSlot(slot.to_owned()))?;
-                s.unlock(&file.vault_id, password.expose_secret().as_bytes())?
+                file.slot(slot)
+                    .filter(|s| s.kind == SlotKind::Password)
+                    .ok_or_else(|| SealError::NoSuchSlot(slot.to_owned()))?;
+                (slot, Zeroizing::new(password.expose_secret().as_bytes().to_vec()))
             }
             Unlock::RecoveryCode(code) => {
                 let canon = normalize(code.expose_secret()).ok_or(SealError::WrongPassword)?;
-                let s = file.slot(RECOVERY_SLOT).filter(|s| s.kind == SlotKind::RecoveryCode);
-                s.ok_or_else(|| SealError::NoSuchSlot(RECOVERY_SLOT.to_owned()))?.unlock(&file.vault_id, &canon)?
+                file.slot(RECOVERY_SLOT)
+                    .filter(|s| s.kind == SlotKind::RecoveryCode)
+                    .ok_or_else(|| SealError::NoSuchSlot(RECOVERY_SLOT.to_owned()))?;
+                (RECOVERY_SLOT, Zeroizing::new(canon.to_vec()))
             }
         };
-        file.verify_mac(&vault_key, &keys_path)?;
-        let keys = KeyState::new(dir, vault_key, file, store);
-        let settled = rekey::settle_unfinished_rekey(dir, &keys)?;
+        let keys = unlock_book(dir, file, name, &secret, store)?;
+        let settled = settle::settle_unfinished_rekey(dir, &keys)?;
         if !id_matches {
             return Err(diagnose::page1_mismatch(dir, &keys, &settled.key));
         }
@@ -223,6 +232,12 @@ impl Vault {
         if settled.withdraw_pending {
             vault.withdraw_pending_rekey()?;
         }
+        if settled.redo_rotation {
+            // An administrator revoked a slot and a crash undid the
+            // rotation: it must not silently stay undone.
+            vault.rotate_keys(None, None)?;
+        }
+        vault.apply_journal_mode()?;
         if vault.rekey_due() {
             // The data key has sealed 2^30 pages: renew it now, before the
             // hard limit stops writes. Should that fail (a full disk), the
@@ -347,12 +362,37 @@ impl Vault {
 
     /// The generation of the data key: 1 at creation, one more per rekey.
     pub fn data_key_epoch(&self) -> u32 {
-        self.keys.lock().current.epoch
+        self.keys.lock().file.current.epoch
     }
 
     /// Whether the data key has sealed enough pages that a rekey is due.
     pub fn rekey_due(&self) -> bool {
         self.seals_used() >= crate::REKEY_DUE_AFTER
+    }
+
+    /// The journal mode recorded in the key-slot file is the vault's: a
+    /// database found in another (an old vault, a crash in an old rekey) is
+    /// put back; a file from a version that did not record it records the
+    /// database's.
+    fn apply_journal_mode(&mut self) -> Result<()> {
+        let recorded = self.keys.lock().file.journal_mode;
+        let found: String =
+            self.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
+        let found = if found.eq_ignore_ascii_case("wal") { JournalMode::Wal } else { JournalMode::Delete };
+        match recorded {
+            Some(mode) if mode != found => {
+                self.conn()
+                    .execute_batch(&format!("PRAGMA journal_mode={};", mode.pragma()))
+                    .map_err(|e| self.explain(e))?;
+                let sync = if mode == JournalMode::Wal { "FULL" } else { "EXTRA" };
+                self.conn().execute_batch(&format!("PRAGMA synchronous={sync};")).map_err(|e| self.explain(e))
+            }
+            Some(_) => Ok(()),
+            None => self.keys.update(None, |f| {
+                f.journal_mode = Some(found);
+                Ok(())
+            }),
+        }
     }
 
     /// Records `n` seals as used under the current data key, as if they had
@@ -424,6 +464,38 @@ pub(crate) fn page_keys(keys: &Arc<KeyState>, data_key: &Key256) -> Arc<PageKeys
     let k = keys.clone();
     let counter = SealCounter::new(persisted, Box::new(move |n| k.reserve_seals(n)));
     Arc::new(PageKeys::new(data_key, keys.vault_id(), counter))
+}
+
+/// Unlocks the slot `name` of `file` with `secret`: the vault keys of the
+/// generations it reaches, the file's MAC, and (for a slot from a version-1
+/// file) the slot's upgrade to a key pair, written at once.
+fn unlock_book(dir: &Path, file: KeyFile, name: &str, secret: &[u8], store: Store) -> Result<KeyState> {
+    let path = keys_path(dir);
+    let slot = file.slot(name).ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
+    let unlocked = slot.unlock(&file.vault_id, secret)?;
+    let Some(current_key) = file.current.vault_key(&file.vault_id, slot, &unlocked) else {
+        return Err(SealError::SlotFileCorrupt {
+            path,
+            reason: "the slot opens, but holds no key to the vault's current key generation",
+        });
+    };
+    file.verify_mac(&current_key, &path)?;
+    let pending_key = file.pending.as_ref().and_then(|p| p.vault_key(&file.vault_id, slot, &unlocked));
+    let legacy = slot.is_legacy();
+    let old_format = file.read_version() == Some(1);
+    let secret_of_vault = unlocked.into_vault_secret();
+    let mut book = Book { file, current_key, pending_key, secret: secret_of_vault };
+    if legacy {
+        // A slot of a version-1 file: give it a key pair now that its
+        // password is at hand, so that later rotations can reach it.
+        let Book { file, current_key, pending_key, secret: vault_secret } = &mut book;
+        file.upgrade_slot(name, secret, current_key, pending_key.as_ref(), vault_secret)?;
+    }
+    let keys = KeyState::new(dir, book, store);
+    if legacy || old_format {
+        keys.save(None)?;
+    }
+    Ok(keys)
 }
 
 /// Checks that the database in `dir` is a sealed database of `vault_id`,

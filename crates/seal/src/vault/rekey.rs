@@ -1,26 +1,28 @@
-//! Rekey: a new data key, every page resealed, crash-safe.
+//! Rekey and rotation: a new data key (and, for a rotation, a new vault key
+//! sealed to the remaining slots), every page resealed, crash-safe.
 //!
-//! 1. the new key is added to the slot file as *pending*;
+//! 1. the new key generation is added to the slot file as *pending* (with a
+//!    removed slot gone in the same write);
 //! 2. `VACUUM INTO` copies the database into `vault.cvdb.rekey`, sealed
 //!    under the new key through a second VFS, given the vault's journal
 //!    mode, then fsynced;
 //! 3. the connection is closed (checkpointing and removing the WAL);
 //! 4. the copy is renamed over `vault.cvdb` and the directory fsynced;
-//! 5. the pending key becomes current in the slot file.
+//! 5. the pending generation becomes current in the slot file.
 //!
 //! A crash anywhere leaves a database sealed under the current or the
-//! pending key; opening settles which (see [`settle_unfinished_rekey`]).
+//! pending key; opening settles which (see `settle.rs`).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{KeyState, Vault, page_keys};
-use crate::cipher::{PAGE_SIZE, PageKeys, SEAL_RESERVATION, SealCounter};
-use crate::error::FileKind;
+use super::settle::{Settled, settle_unfinished_rekey};
+use super::{Vault, page_keys};
+use crate::cipher::{PageKeys, SealCounter};
+use crate::keyfile::Generation;
 use crate::names::{db_path, journal_path, rekey_path, wal_path};
 use crate::sealed::Shared;
 use crate::secret::Key256;
-use crate::slots::DataKeyEntry;
 use crate::store::Store;
 use crate::vfs::Registration;
 use crate::{Result, SealError};
@@ -66,80 +68,102 @@ fn journal_is_spent(store: &Store, path: &Path) -> Result<bool> {
     Ok(store.read_head(path, 1)?.is_none_or(|head| head.first().is_none_or(|&b| b == 0)))
 }
 
-fn read_page1(store: &Store, dir: &Path) -> Result<Vec<u8>> {
-    let path = db_path(dir);
-    match store.read_head(&path, PAGE_SIZE)? {
-        Some(page) if page.len() == PAGE_SIZE => Ok(page),
-        _ => Err(SealError::TruncatedPage { kind: FileKind::Database, path, pgno: 1 }),
-    }
+/// How far a rekey or rotation has come, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RekeyProgress {
+    /// Pages of the resealed copy written so far.
+    pub pages_done: u64,
+    /// Pages the database holds.
+    pub pages_total: u64,
 }
 
-fn opens_page1(page: &[u8], key: &Key256, vault_id: [u8; 16]) -> bool {
-    let keys = PageKeys::new(key, vault_id, SealCounter::new(0, Box::new(|_| Ok(()))));
-    keys.open_page(1, &mut page.to_vec()).is_ok()
-}
-
-/// The data key the database on disk is sealed under, after a rekey a
-/// crash may have interrupted.
-pub(crate) struct Settled {
-    pub(crate) key: Key256,
-    /// An unfinished rekey to undo once the database has opened under `key`.
-    pub(crate) withdraw_pending: bool,
-}
-
-/// Finishes a rekey a crash interrupted after the swap, or says to undo one
-/// interrupted before it.
-pub(crate) fn settle_unfinished_rekey(dir: &Path, keys: &KeyState) -> Result<Settled> {
-    let (current, pending, vault_id) = {
-        let f = keys.lock();
-        (f.current.clone(), f.pending.clone(), f.vault_id)
-    };
-    let current_key = current.unwrap(keys.vault_key(), &vault_id, keys.path())?;
-    let Some(pending) = pending else {
-        return Ok(Settled { key: current_key, withdraw_pending: false });
-    };
-    let pending_key = pending.unwrap(keys.vault_key(), &vault_id, keys.path())?;
-    let store = keys.store();
-    // The copy is whole and synced before it replaces the database, so a
-    // swapped database's page 1 opens under the pending key.
-    if read_page1(store, dir).is_ok_and(|page1| opens_page1(&page1, &pending_key, vault_id)) {
-        let pages = store.len(&db_path(dir))?.unwrap_or(0) / PAGE_SIZE as u64;
-        keys.update(None, |f| {
-            f.current = pending.clone();
-            f.pending = None;
-            f.seals_reserved = pages + SEAL_RESERVATION;
-            Ok(())
-        })?;
-        return Ok(Settled { key: pending_key, withdraw_pending: false });
-    }
-    // Otherwise the old database is in force, its page 1 perhaps torn by a
-    // crash in the checkpoint that closed it, which SQLite's recovery
-    // repairs. The pending key is withdrawn only once the database has
-    // opened under the current one: were this the swapped copy with a
-    // damaged page 1, the pending key is all that opens it.
-    Ok(Settled { key: current_key, withdraw_pending: true })
+/// What a renewal of the keys replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renewal {
+    /// The data key only (the seal count starts again).
+    DataKey,
+    /// The vault key as well, sealed afresh to the remaining slots.
+    VaultKey,
 }
 
 impl Vault {
     /// Reseals every page under a new data key (and resets the seal count).
     /// Safe against a crash at any point. Takes a moment per MiB.
     pub fn rekey(&mut self) -> Result<()> {
-        self.rekey_stopping_after(None)
+        self.renew(Renewal::DataKey, None, None, None)
+    }
+
+    /// Revocation: a new vault key, sealed to the remaining slots alone (no
+    /// other password needed), and a new data key under it, every page
+    /// resealed. With `remove`, that slot goes in the same step. Afterwards
+    /// an old copy of the key-slot file, with any password or recovery code
+    /// it held, opens nothing written since. Safe against a crash at any
+    /// point (an interrupted rotation runs again at the next open).
+    /// `progress` is called from another thread while pages are copied.
+    ///
+    /// Refused ([`SealError::LegacySlots`]) while slots of a vault made by an
+    /// older version have not been opened since: they cannot receive the
+    /// new key until their owner logs in once (or they are removed).
+    pub fn rotate_keys(
+        &mut self,
+        remove: Option<&str>,
+        progress: Option<&mut (dyn FnMut(RekeyProgress) + Send)>,
+    ) -> Result<()> {
+        self.renew(Renewal::VaultKey, remove, progress, None)
     }
 
     /// [`Vault::rekey`], stopping after `step` as if the process died there
     /// (the vault must then be dropped and reopened). For crash tests.
     #[doc(hidden)]
     pub fn rekey_stopping_after(&mut self, stop: Option<RekeyStep>) -> Result<()> {
+        self.renew(Renewal::DataKey, None, None, stop)
+    }
+
+    /// [`Vault::rotate_keys`], stopping after `step`. For crash tests.
+    #[doc(hidden)]
+    pub fn rotate_keys_stopping_after(&mut self, remove: Option<&str>, stop: Option<RekeyStep>) -> Result<()> {
+        self.renew(Renewal::VaultKey, remove, None, stop)
+    }
+
+    fn renew(
+        &mut self,
+        what: Renewal,
+        remove: Option<&str>,
+        progress: Option<&mut (dyn FnMut(RekeyProgress) + Send)>,
+        stop: Option<RekeyStep>,
+    ) -> Result<()> {
         let mode: String =
             self.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
+        let pages_total: i64 =
+            self.conn().query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
+        let pages_total = pages_total.max(0) as u64;
         let vault_id = self.keys.vault_id();
-        let epoch = self.keys.lock().current.epoch + 1;
         let new_key = Key256::random()?;
-        let entry = DataKeyEntry::new(self.keys.vault_key(), &vault_id, epoch, &new_key)?;
-        self.keys.update(None, |f| {
-            f.pending = Some(entry);
-            Ok(())
+        let (generation, vault_key) = {
+            let book = self.keys.lock();
+            let epoch = book.file.current.epoch + 1;
+            let mut slots = book.file.slots.clone();
+            if let Some(name) = remove {
+                let i = slots.iter().position(|s| s.name == name);
+                slots.remove(i.ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?);
+                if slots.is_empty() {
+                    return Err(SealError::LastSlot);
+                }
+            }
+            match what {
+                Renewal::DataKey => {
+                    let vk = Key256::from_bytes(*book.current_key.expose_secret());
+                    (Generation::renewed(&vault_id, epoch, &vk, &new_key, &book.secret, &slots)?, vk)
+                }
+                Renewal::VaultKey => {
+                    let vk = Key256::random()?;
+                    (Generation::new(&vault_id, epoch, &vk, &new_key, &book.secret, &slots)?, vk)
+                }
+            }
+        };
+        self.keys.begin_pending(generation, vault_key, |f| match remove {
+            Some(name) => f.remove_slot(name).map(|_| ()),
+            None => Ok(()),
         })?;
         if stop == Some(RekeyStep::PendingKeyWritten) {
             return Ok(());
@@ -152,31 +176,24 @@ impl Vault {
         let copy_shared = Arc::new(Shared::new(copy_keys.clone()));
         let copy_reg = Registration::new(copy_shared.clone(), &self.opts.lower)?;
         let uri = file_uri(&target, copy_reg.name());
-        if let Err(e) = self.conn().execute("VACUUM INTO ?1", [&uri]) {
+        let copied = with_progress(progress, &copy_keys, pages_total, || {
+            self.conn().execute("VACUUM INTO ?1", [&uri])?;
+            // `VACUUM INTO` writes a rollback-journal database: give the
+            // copy the vault's mode before it replaces the database, so that
+            // no crash can leave the vault in another mode than it was made
+            // with.
+            if mode.eq_ignore_ascii_case("wal") {
+                set_wal_mode(&target, copy_reg.name())?;
+            }
+            Ok(())
+        });
+        if let Err(e) = copied {
             // Nothing has changed but the pending key: withdraw it (were this
             // to fail too, the next open would withdraw it).
             let err = super::explain(&copy_shared, e);
             let _ = store.remove_if_exists(&target);
-            let _ = self.keys.update(None, |f| {
-                f.pending = None;
-                Ok(())
-            });
+            let _ = self.keys.withdraw_pending();
             return Err(err);
-        }
-        // `VACUUM INTO` writes a rollback-journal database: give the copy
-        // the vault's mode before it replaces the database, so that no crash
-        // can leave the vault in another mode than it was made with.
-        if mode.eq_ignore_ascii_case("wal") {
-            let set = set_wal_mode(&target, copy_reg.name());
-            if let Err(e) = set {
-                let err = super::explain(&copy_shared, e);
-                let _ = store.remove_if_exists(&target);
-                let _ = self.keys.update(None, |f| {
-                    f.pending = None;
-                    Ok(())
-                });
-                return Err(err);
-            }
         }
         drop(copy_reg);
         store.sync_file(&target)?;
@@ -191,7 +208,7 @@ impl Vault {
             self.conn = Some(conn);
             return Err(self.explain(e));
         }
-        match self.swap_in(&store, &target, &copy_keys, new_key, &mode, stop) {
+        match self.swap_in(&store, &target, &copy_keys, new_key, stop) {
             // A stop for the crash tests leaves the vault as a crash would.
             Ok(()) => Ok(()),
             Err(e) => {
@@ -213,7 +230,6 @@ impl Vault {
         target: &Path,
         copy_keys: &PageKeys,
         new_key: Key256,
-        mode: &str,
         stop: Option<RekeyStep>,
     ) -> Result<()> {
         let db = db_path(&self.dir);
@@ -242,18 +258,9 @@ impl Vault {
             return Ok(());
         }
 
-        let seals = copy_keys.stats().seals;
-        self.keys.update(None, |f| {
-            if let Some(p) = f.pending.take() {
-                f.current = p;
-            }
-            // Exactly the seals the copy made: the next write reserves more.
-            f.seals_reserved = seals;
-            Ok(())
-        })?;
-        self.restart(Some(new_key))?;
-        let _ = mode;
-        Ok(())
+        // Exactly the seals the copy made: the next write reserves more.
+        self.keys.promote_pending(copy_keys.stats().seals)?;
+        self.restart(Some(new_key))
     }
 
     /// Reconnects after the connection was closed, under `key` or (when
@@ -261,7 +268,7 @@ impl Vault {
     fn restart(&mut self, key: Option<Key256>) -> Result<()> {
         self.conn = None;
         let settled = match key {
-            Some(key) => Settled { key, withdraw_pending: false },
+            Some(key) => Settled::done(key),
             None => settle_unfinished_rekey(&self.dir, &self.keys)?,
         };
         let shared = Arc::new(Shared::new(page_keys(&self.keys, &settled.key)));
@@ -278,11 +285,40 @@ impl Vault {
     /// go. Only once the database has opened under the current key.
     pub(super) fn withdraw_pending_rekey(&self) -> Result<()> {
         self.keys.store().remove_if_exists(&rekey_path(&self.dir))?;
-        self.keys.update(None, |f| {
-            f.pending = None;
-            Ok(())
-        })
+        self.keys.withdraw_pending()
     }
+}
+
+/// Runs `copy`, calling `progress` (if any) from a second thread about ten
+/// times a second with the pages sealed so far, and once at the end.
+fn with_progress(
+    progress: Option<&mut (dyn FnMut(RekeyProgress) + Send)>,
+    copy_keys: &PageKeys,
+    pages_total: u64,
+    copy: impl FnOnce() -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let Some(progress) = progress else {
+        return copy();
+    };
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let poller = s.spawn(move || {
+            let mut report = || {
+                let pages_done = copy_keys.stats().seals.min(pages_total);
+                progress(RekeyProgress { pages_done, pages_total });
+            };
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                finished.recv_timeout(std::time::Duration::from_millis(100))
+            {
+                report();
+            }
+            report();
+        });
+        let result = copy();
+        drop(done);
+        let _ = poller.join();
+        result
+    })
 }
 
 /// Puts the copy at `path` into WAL mode through its own VFS, in exclusive

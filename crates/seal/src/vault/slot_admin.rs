@@ -1,12 +1,16 @@
 //! Adding, removing and re-wrapping key slots: each rewrites the key-slot
 //! file atomically and never touches the database.
+//!
+//! None of these alone revokes anything: an old copy of the key-slot file
+//! still opens with the secret it held. [`Vault::rotate_keys`] is what does.
 
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{RECOVERY_SLOT, Vault};
 use crate::kdf::KdfParams;
+use crate::keyfile::Slot;
 use crate::recovery::{RecoveryCode, normalize};
-use crate::slots::{Slot, SlotKind};
+use crate::slots::SlotKind;
 use crate::{Result, SealError};
 
 /// What a slot is, without its secrets.
@@ -23,7 +27,15 @@ pub struct SlotInfo {
 impl Vault {
     /// The slots of this vault.
     pub fn slots(&self) -> Vec<SlotInfo> {
-        self.keys.lock().slots.iter().map(|s| SlotInfo { name: s.name.clone(), kind: s.kind, kdf: s.kdf }).collect()
+        let book = self.keys.lock();
+        book.file.slots.iter().map(|s| SlotInfo { name: s.name.clone(), kind: s.kind, kdf: s.kdf }).collect()
+    }
+
+    /// Slots made by an older version and not opened since: they hold no
+    /// key pair yet, so a rotation cannot reach them.
+    pub fn legacy_slots(&self) -> Vec<String> {
+        let book = self.keys.lock();
+        book.file.slots.iter().filter(|s| s.is_legacy()).map(|s| s.name.clone()).collect()
     }
 
     fn kdf_for_new_slot(&self, kdf: Option<KdfParams>) -> Result<KdfParams> {
@@ -36,6 +48,7 @@ impl Vault {
             None => Ok(self
                 .keys
                 .lock()
+                .file
                 .slots
                 .iter()
                 .map(|s| s.kdf)
@@ -44,10 +57,20 @@ impl Vault {
         }
     }
 
-    /// A new password slot wrapping this vault's key.
-    fn password_slot(&self, name: &str, password: &SecretString, kdf: KdfParams) -> Result<Slot> {
+    /// Makes a slot (one Argon2id run) and seals the vault's keys to it,
+    /// replacing any slot of that name when `replace`.
+    fn put_slot(&self, name: &str, kind: SlotKind, secret: &[u8], kdf: KdfParams, replace: bool) -> Result<()> {
         let vault_id = self.keys.vault_id();
-        Slot::new(&vault_id, name, SlotKind::Password, kdf, password.expose_secret().as_bytes(), self.keys.vault_key())
+        self.keys.update_sealed(|f, current, pending, vault_secret| {
+            if !replace && f.slot(name).is_some() {
+                return Err(SealError::SlotExists(name.to_owned()));
+            }
+            if replace && kind == SlotKind::Password && f.slot(name).is_none_or(|s| s.kind != kind) {
+                return Err(SealError::NoSuchSlot(name.to_owned()));
+            }
+            let slot = Slot::new(&vault_id, name, kind, kdf, secret, vault_secret)?;
+            f.put_slot(slot, current, pending, vault_secret)
+        })
     }
 
     /// Adds a password slot. `kdf: None` reuses the vault's parameters.
@@ -55,59 +78,37 @@ impl Vault {
         super::check_password_slot_name(name)?;
         super::check_secret(password)?;
         let kdf = self.kdf_for_new_slot(kdf)?;
-        let slot = self.password_slot(name, password, kdf)?;
-        self.keys.update(None, |f| {
-            if f.slot(name).is_some() {
-                return Err(SealError::SlotExists(name.to_owned()));
-            }
-            f.slots.push(slot);
-            Ok(())
-        })
+        self.put_slot(name, SlotKind::Password, password.expose_secret().as_bytes(), kdf, false)
     }
 
-    /// Replaces the password of an existing password slot (new salt, same
-    /// vault key). The caller has already checked who may do this.
+    /// Replaces the password of an existing password slot: a new salt and
+    /// a new key pair. The caller has already checked who may do this. The
+    /// old password keeps opening an old copy of the key-slot file until
+    /// [`Vault::rotate_keys`] runs.
     pub fn change_password(&self, name: &str, password: &SecretString, kdf: Option<KdfParams>) -> Result<()> {
         super::check_secret(password)?;
         let kdf = match kdf {
             Some(k) => Some(k),
-            None => self.keys.lock().slot(name).map(|s| s.kdf),
+            None => self.keys.lock().file.slot(name).map(|s| s.kdf),
         };
         let kdf = self.kdf_for_new_slot(kdf)?;
-        let slot = self.password_slot(name, password, kdf)?;
-        self.keys.update(None, |f| {
-            let i = f.slots.iter().position(|s| s.name == name && s.kind == SlotKind::Password);
-            let i = i.ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
-            f.slots[i] = slot;
-            Ok(())
-        })
+        self.put_slot(name, SlotKind::Password, password.expose_secret().as_bytes(), kdf, true)
     }
 
-    /// Removes a slot. The last slot cannot be removed.
+    /// Removes a slot. The last slot cannot be removed. Its owner's old
+    /// copy of the key-slot file keeps opening the vault's current keys:
+    /// [`Vault::rotate_keys`] with `remove` does both in one step.
     pub fn remove_slot(&self, name: &str) -> Result<()> {
-        self.keys.update(None, |f| {
-            let i =
-                f.slots.iter().position(|s| s.name == name).ok_or_else(|| SealError::NoSuchSlot(name.to_owned()))?;
-            if f.slots.len() == 1 {
-                return Err(SealError::LastSlot);
-            }
-            f.slots.remove(i);
-            Ok(())
-        })
+        self.keys.update(None, |f| f.remove_slot(name).map(|_| ()))
     }
 
-    /// Issues a new recovery code; the old one stops working.
+    /// Issues a new recovery code; the old one stops opening this key-slot
+    /// file (an old copy of it needs [`Vault::rotate_keys`]).
     pub fn replace_recovery_code(&self) -> Result<RecoveryCode> {
         let kdf = self.kdf_for_new_slot(None)?;
         let code = RecoveryCode::generate()?;
         let canon = normalize(code.expose_secret()).expect("generated codes are canonical");
-        let vault_id = self.keys.vault_id();
-        let slot = Slot::new(&vault_id, RECOVERY_SLOT, SlotKind::RecoveryCode, kdf, &canon, self.keys.vault_key())?;
-        self.keys.update(None, |f| {
-            f.slots.retain(|s| s.name != RECOVERY_SLOT);
-            f.slots.push(slot);
-            Ok(())
-        })?;
+        self.put_slot(RECOVERY_SLOT, SlotKind::RecoveryCode, &canon, kdf, true)?;
         Ok(code)
     }
 }
