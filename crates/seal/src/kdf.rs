@@ -136,9 +136,17 @@ pub(crate) fn argon2id(
 
 /// The key-encryption key of one slot.
 pub(crate) fn derive_kek(secret: &[u8], salt: &[u8; 16], params: &KdfParams) -> Result<Key256> {
+    #[cfg(test)]
+    RUNS.with(|r| r.set(r.get() + 1));
     let mut out = Zeroizing::new([0u8; 32]);
     argon2id(params, secret, salt, None, &[], out.as_mut())?;
     Ok(Key256::from_bytes(*out))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Argon2id runs on this thread, for tests that count work.
+    pub(crate) static RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 #[cfg(test)]

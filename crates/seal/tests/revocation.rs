@@ -6,7 +6,7 @@
 //!
 //! Here the old file is put beside today's database; the stronger attack
 //! (the old slot's vault key tried on today's key-slot file) needs the
-//! crate's internals and is `vault::revocation_tests`.
+//! crate's internals and is `vault::key_attack_tests`.
 
 mod common;
 

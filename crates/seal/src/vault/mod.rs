@@ -6,7 +6,7 @@ mod keys;
 mod migrate;
 mod rekey;
 #[cfg(test)]
-mod revocation_tests;
+mod key_attack_tests;
 mod settle;
 mod slot_admin;
 mod verify;
@@ -185,9 +185,9 @@ impl Vault {
     /// Only one holder may have a vault open at a time, in this process or
     /// another: a second opener gets [`SealError::InUse`] at once.
     ///
-    /// [`SealError::NoSuchSlot`] comes back at once, while a wrong password
-    /// costs one Argon2id derivation: a login layer must not pass either
-    /// distinction on to the person logging in.
+    /// [`SealError::NoSuchSlot`] and [`SealError::WrongPassword`] each cost
+    /// one Argon2id run, so their timing tells nothing; a login layer must
+    /// not pass the distinction on to the person logging in either.
     pub fn open(dir: &Path, unlock: Unlock<'_>, opts: &OpenOptions) -> Result<Vault> {
         let dir = &holder::absolute(dir)?;
         let store = Store::new(&opts.lower)?;
@@ -210,9 +210,12 @@ impl Vault {
         let (name, secret): (&str, Zeroizing<Vec<u8>>) = match unlock {
             Unlock::Password { slot, password } => {
                 check_secret(password)?;
-                file.slot(slot)
-                    .filter(|s| s.kind == SlotKind::Password)
-                    .ok_or_else(|| SealError::NoSuchSlot(slot.to_owned()))?;
+                if file.slot(slot).filter(|s| s.kind == SlotKind::Password).is_none() {
+                    // As slow as a wrong password: the time an answer takes
+                    // must not tell whether a slot of that name exists.
+                    spend_one_unlock(&file, password.expose_secret().as_bytes());
+                    return Err(SealError::NoSuchSlot(slot.to_owned()));
+                }
                 (slot, Zeroizing::new(password.expose_secret().as_bytes().to_vec()))
             }
             Unlock::RecoveryCode(code) => {
@@ -496,6 +499,12 @@ fn unlock_book(dir: &Path, file: KeyFile, name: &str, secret: &[u8], store: Stor
         keys.save(None)?;
     }
     Ok(keys)
+}
+
+/// One Argon2id run at the cost of this vault's slots, result discarded.
+fn spend_one_unlock(file: &KeyFile, secret: &[u8]) {
+    let kdf = file.slots.iter().map(|s| s.kdf).max_by_key(|k| (k.m_kib, k.t)).unwrap_or(KdfParams::MINIMUM);
+    let _ = crate::kdf::derive_kek(secret, &[0u8; 16], &kdf);
 }
 
 /// Checks that the database in `dir` is a sealed database of `vault_id`,

@@ -1,4 +1,4 @@
-//! The attack revocation must stop, played with the crate's own parts: a
+//! Attacks on the keys, played with the crate's own parts. Revocation: a
 //! removed user keeps an old copy of the key-slot file and reads the
 //! current one from the vault folder. Through their old slot they reach the
 //! old vault key; the current file's data key is wrapped under the current
@@ -49,4 +49,25 @@ fn a_removed_users_old_slot_reaches_the_current_data_key_until_a_rotation() {
     v.conn().execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);").unwrap();
     v.rekey().unwrap();
     assert!(!bob_reads(&old, &key_file(dir.path()), &bob), "nor after later rekeys");
+}
+
+#[test]
+fn an_unknown_slot_costs_the_same_argon2id_run_as_a_wrong_password() {
+    use crate::{OpenOptions, SealError, Unlock};
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CreateOptions {
+        kdf: Some(KdfParams::INSECURE_FAST),
+        journal_mode: JournalMode::Wal,
+        ..CreateOptions::default()
+    };
+    Vault::create(dir.path(), "alice", &SecretString::from("alice's passphrase"), &opts).unwrap().0.close().unwrap();
+    let runs = || crate::kdf::RUNS.with(|r| r.get());
+    let wrong = SecretString::from("not it");
+    for (slot, expect_unknown) in [("alice", false), ("mallory", true)] {
+        let before = runs();
+        let e =
+            Vault::open(dir.path(), Unlock::Password { slot, password: &wrong }, &OpenOptions::default()).unwrap_err();
+        assert_eq!(matches!(e, SealError::NoSuchSlot(_)), expect_unknown, "{e:?}");
+        assert_eq!(runs() - before, 1, "{slot}: one Argon2id run");
+    }
 }
