@@ -96,7 +96,9 @@ def workload(path):
     print("Median counters per phase (SQLite page-cache misses / pages written from the cache;"
           " sealed: page seals / opens):")
     print()
-    cols = [f"{e} miss/write" for e in present] + (["sealed seals/opens"] if "sealed" in present else [])
+    cols = [f"{e} miss/write" for e in present] + (
+        ["sealed seals/opens", "opens per miss", "seals per write"] if "sealed" in present else []
+    )
     head = f"| {'phase':<13} |" + "".join(f" {c:>22} |" for c in cols)
     print(head)
     print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
@@ -110,6 +112,12 @@ def workload(path):
             s = med([r["phases"][p]["seals"] for r in runs["sealed"]])
             o = med([r["phases"][p]["opens"] for r in runs["sealed"]])
             cells.append(f"{s:.0f} / {o:.0f}")
+            # The target: no more opens than SQLite's page reads (its cache
+            # misses) and no more seals than its page writes, in the same run.
+            miss = med([r["phases"][p]["cache_miss"] for r in runs["sealed"]])
+            wr = med([r["phases"][p]["cache_write"] for r in runs["sealed"]])
+            cells.append(f"{o / miss:.2f}" if miss else ("-" if not o else "inf"))
+            cells.append(f"{s / wr:.2f}" if wr else ("-" if not s else "inf"))
         print(f"| {p:<13} |" + "".join(f" {c:>22} |" for c in cells))
     print()
 

@@ -2,11 +2,11 @@
 
 mod diagnose;
 mod holder;
+#[cfg(test)]
+mod key_attack_tests;
 mod keys;
 mod migrate;
 mod rekey;
-#[cfg(test)]
-mod key_attack_tests;
 mod settle;
 mod slot_admin;
 mod verify;
