@@ -86,10 +86,10 @@ pub(crate) struct SealedFile {
     keys: Arc<PageKeys>,
     shared: Arc<Shared>,
     rng: StdRng,
-    /// The process the generator was seeded in: a forked child reseeds
-    /// before its first seal, or parent and child would draw the same
-    /// nonces.
-    rng_pid: u32,
+    /// The fork generation the generator was seeded in: a forked child
+    /// reseeds before its first seal, or parent and child would draw the
+    /// same nonces.
+    rng_forks: u64,
     /// One page plus a frame header: sealing output, so there is no
     /// allocation per page. Wiped when the file closes.
     scratch: Zeroizing<Vec<u8>>,
@@ -112,7 +112,7 @@ impl SealedFile {
             keys: shared.keys.clone(),
             shared,
             rng,
-            rng_pid: std::process::id(),
+            rng_forks: crate::vfs::fork_generation(),
             scratch: Zeroizing::new(vec![0u8; PAGE_SIZE + WAL_FRAME_HDR]),
             journal: journal::JournalState::default(),
             wal: wal::WalState::default(),
@@ -197,10 +197,10 @@ impl SealedFile {
 
     /// Seals `plain` as page `pgno` into `self.scratch[at..at + PAGE_SIZE]`.
     fn seal_into_scratch(&mut self, pgno: u32, plain: &[u8], at: usize) -> IoResult<[u8; 12]> {
-        let pid = std::process::id();
-        if pid != self.rng_pid {
+        let forks = crate::vfs::fork_generation();
+        if forks != self.rng_forks {
             self.rng = crate::cipher::nonce_rng().map_err(|e| Fail::sealed(ffi::SQLITE_IOERR_WRITE, e))?;
-            self.rng_pid = pid;
+            self.rng_forks = forks;
         }
         let out = &mut self.scratch[at..at + PAGE_SIZE];
         self.keys.seal_page(pgno, plain, out, &mut self.rng).map_err(|e| Fail::sealed(ffi::SQLITE_IOERR_WRITE, e))

@@ -65,6 +65,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Registration {
     pub(crate) fn new(shared: Arc<Shared>, lower: &Lower) -> Result<Registration> {
+        watch_forks();
         let os = default_vfs()?;
         let lower = resolve(lower)?;
         let name =
@@ -492,6 +493,37 @@ unsafe extern "C" fn x_get_last_error(vfs: *mut ffi::sqlite3_vfs, n: c_int, out:
             }
         }
     })
+}
+
+/// Counts the times this process was forked into a child (0 in the
+/// original process): a nonce generator seeded before a fork reseeds when
+/// this changes, or parent and child would draw the same nonces. One atomic
+/// load per seal, where asking the OS for the process id costs a system
+/// call.
+pub(crate) fn fork_generation() -> u64 {
+    FORKS.load(Ordering::Relaxed)
+}
+
+static FORKS: AtomicU64 = AtomicU64::new(0);
+
+/// Registers the fork handler once per process.
+fn watch_forks() {
+    #[cfg(unix)]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        extern "C" fn in_child() {
+            FORKS.fetch_add(1, Ordering::Relaxed);
+        }
+        ONCE.call_once(|| {
+            // SAFETY: `in_child` is a plain function that only touches an
+            // atomic, safe to run in a freshly forked child; registering
+            // handlers has no other precondition.
+            unsafe {
+                libc::pthread_atfork(None, None, Some(in_child));
+            }
+        });
+    }
+    // Windows has no fork: the generation stays 0.
 }
 
 /// Sets the number of reserved bytes per page of a new, empty database
