@@ -47,9 +47,9 @@ pub(crate) const VAULT_ID_LEN: usize = 16;
 pub(crate) const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// Length of a WAL frame header.
 pub(crate) const WAL_FRAME_HDR: usize = 24;
-/// Mask domain of WAL frame checksums (journal records use 1; 2 was the
-/// WAL's before frame headers were bound, and is not reused).
-const FRAME_MASK_DOMAIN: u8 = 3;
+/// Mask domain of the WAL's frame checksums before they were enciphered
+/// (`frame_checksum.rs`); still read in logs that version wrote.
+pub(crate) const LEGACY_WAL_MASK_DOMAIN: u8 = 2;
 
 /// Seals per data key after which a rekey is due (2^30: a quarter of the
 /// NIST SP 800-38D bound of 2^32 random-nonce invocations).
@@ -119,6 +119,8 @@ pub struct CryptoStats {
 pub(crate) struct PageKeys {
     aead: Aes256Gcm,
     mask: Aes256,
+    /// Keys the 64-bit tweakable cipher of WAL frame checksums.
+    frame_prp: Aes256,
     header_mac: std::sync::Mutex<HmacReset<Sha256>>,
     vault_id: [u8; VAULT_ID_LEN],
     counter: SealCounter,
@@ -149,10 +151,21 @@ impl PageKeys {
         let aead = Aes256Gcm::new((&*okm).into());
         derive(b"chartvault checksum mask v1", &mut okm);
         let mask = Aes256::new((&*okm).into());
+        derive(b"chartvault wal checksum prp v1", &mut okm);
+        let frame_prp = Aes256::new((&*okm).into());
         derive(b"chartvault log header mac v1", &mut okm);
         let header_mac = <HmacReset<Sha256> as KeyInit>::new_from_slice(&*okm).expect("HMAC takes any key length");
         let header_mac = std::sync::Mutex::new(header_mac);
-        PageKeys { aead, mask, header_mac, vault_id, counter, seals: AtomicU64::new(0), opens: AtomicU64::new(0) }
+        PageKeys {
+            aead,
+            mask,
+            frame_prp,
+            header_mac,
+            vault_id,
+            counter,
+            seals: AtomicU64::new(0),
+            opens: AtomicU64::new(0),
+        }
     }
 
     pub(crate) fn seals_used(&self) -> u64 {
@@ -247,26 +260,6 @@ impl PageKeys {
         b.into()
     }
 
-    /// The mask of a WAL frame's checksum: a PRF of the frame's nonce and
-    /// of every other field of its header (page number, commit size, salts),
-    /// so that changing any of them garbles the checksum SQLite is given.
-    /// Were the mask a function of the nonce alone, the linearity of
-    /// SQLite's checksum would let an edit of the commit size be matched by
-    /// an edit of the masked checksum (a forged commit).
-    ///
-    /// The PRF is CBC-MAC over two blocks of fixed length, (nonce, domain)
-    /// then the 16 header bytes: secure for messages of one fixed length,
-    /// and two AES calls per frame.
-    pub(crate) fn frame_mask(&self, nonce: &[u8; NONCE_LEN], hdr: &[u8; WAL_FRAME_HDR]) -> [u8; 16] {
-        let mut block = self.mask(nonce, FRAME_MASK_DOMAIN);
-        for (b, h) in block.iter_mut().zip(&hdr[..16]) {
-            *b ^= h;
-        }
-        let mut b = block.into();
-        self.mask.encrypt_block(&mut b);
-        b.into()
-    }
-
     /// A MAC over a log header (journal or WAL), bound to its offset.
     pub(crate) fn header_mac(&self, domain: &[u8; 4], offset: u64, header: &[u8]) -> [u8; 16] {
         // One keyed state reset after each use: no copy of it per call.
@@ -339,6 +332,7 @@ pub(crate) fn nonce_rng() -> Result<StdRng> {
     StdRng::try_from_rng(&mut rand::rngs::SysRng).map_err(|_| SealError::Random)
 }
 
+mod frame_checksum;
 #[cfg(test)]
 mod kat_tests;
 

@@ -61,11 +61,20 @@ pub(crate) struct Shared {
     /// copying WAL frames into the database without looking inside them,
     /// so they pass through still sealed (see [`SealedFile::wal_read`]).
     checkpointing: AtomicBool,
+    /// A WAL of the earlier checksum format was found: the vault
+    /// checkpoints it at open, so that nothing is appended to it.
+    pub(crate) legacy_wal: AtomicBool,
 }
 
 impl Shared {
     pub(crate) fn new(keys: Arc<PageKeys>) -> Shared {
-        Shared { keys, last_error: Mutex::new(None), carry: Mutex::new(None), checkpointing: AtomicBool::new(false) }
+        Shared {
+            keys,
+            last_error: Mutex::new(None),
+            carry: Mutex::new(None),
+            checkpointing: AtomicBool::new(false),
+            legacy_wal: AtomicBool::new(false),
+        }
     }
 }
 

@@ -20,15 +20,55 @@
 use std::ffi::c_int;
 
 use rusqlite::ffi;
-use zeroize::Zeroizing;
 
 use super::{Fail, IoResult, SealedFile, ok_or_fail, u32_at, wal_recovery};
-use crate::cipher::{NONCE_LEN, OpenFailure, PAGE_SIZE, RESERVE};
+use crate::cipher::{LEGACY_WAL_MASK_DOMAIN, NONCE_LEN, OpenFailure, PAGE_SIZE, PageKeys, RESERVE};
 
 pub(crate) use crate::cipher::WAL_FRAME_HDR;
 const WAL_HDR: usize = 32;
 pub(super) const FRAME: u64 = (WAL_FRAME_HDR + PAGE_SIZE) as u64;
-pub(super) const MAC_DOMAIN: &[u8; 4] = b"CVWH";
+/// How a log's frame checksums are stored, told by the domain its header's
+/// MAC verifies under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum WalFormat {
+    /// Enciphered under a tweak of nonce and header (`cipher/frame_checksum.rs`).
+    #[default]
+    Current,
+    /// XOR-masked by the nonce alone: logs left by a crash of the version
+    /// before. Read only; the vault checkpoints such a log as it opens, so
+    /// nothing is ever appended to one.
+    Legacy,
+}
+
+impl WalFormat {
+    pub(super) fn mac_domain(self) -> &'static [u8; 4] {
+        match self {
+            WalFormat::Current => b"CVW2",
+            WalFormat::Legacy => b"CVWH",
+        }
+    }
+
+    /// The checksum SQLite recorded in the frame whose header is `hdr` (as
+    /// stored) and whose page carries `nonce`.
+    pub(super) fn recorded(self, keys: &PageKeys, nonce: &[u8; NONCE_LEN], hdr: &[u8; WAL_FRAME_HDR]) -> [u8; 8] {
+        let mut stored = [0u8; 8];
+        stored.copy_from_slice(&hdr[16..]);
+        match self {
+            WalFormat::Current => keys.open_frame_checksum(nonce, hdr, stored),
+            WalFormat::Legacy => {
+                let mask = keys.mask(nonce, LEGACY_WAL_MASK_DOMAIN);
+                std::array::from_fn(|i| stored[i] ^ mask[i])
+            }
+        }
+    }
+
+    /// The format whose MAC the header's first 24 bytes carry, if any.
+    pub(super) fn of_header(keys: &PageKeys, hdr: &[u8]) -> Option<WalFormat> {
+        [WalFormat::Current, WalFormat::Legacy]
+            .into_iter()
+            .find(|f| keys.header_mac_ok(f.mac_domain(), 0, &hdr[..24], &hdr[24..32]))
+    }
+}
 pub(super) const MAGIC_LE: u32 = 0x377f_0682;
 pub(super) const MAGIC_BE: u32 = 0x377f_0683;
 
@@ -86,6 +126,7 @@ pub(super) fn frame_offset(frame: u64) -> u64 {
 /// What recovery has established so far: the chain SQLite is walking.
 #[derive(Clone, Copy)]
 pub(super) struct Chain {
+    pub(super) format: WalFormat,
     pub(super) salts: [u8; 8],
     pub(super) big_endian: bool,
     pub(super) sums: (u32, u32),
@@ -96,9 +137,11 @@ pub(super) struct Chain {
 pub(super) struct WalState {
     /// A frame header written before its page; both go to disk together.
     pending_header: Option<(u64, [u8; WAL_FRAME_HDR])>,
-    /// The last whole frame read (offset and plaintext page), which SQLite
-    /// may be about to rewrite the header of.
-    last_frame_read: Option<(u64, Zeroizing<Vec<u8>>)>,
+    /// The last whole frame read that opened (offset and its page's
+    /// nonce), which SQLite may be about to rewrite the header of.
+    last_frame_read: Option<(u64, [u8; NONCE_LEN])>,
+    /// The format of the log as its header was last read or written.
+    pub(super) format: WalFormat,
     /// Page number of each frame written or read, by frame number - 1.
     frame_pgno: Vec<u32>,
     chain: Option<Chain>,
@@ -151,10 +194,19 @@ impl SealedFile {
                 let mut hdr = [0u8; WAL_FRAME_HDR];
                 hdr.copy_from_slice(buf);
                 match self.wal.last_frame_read.take() {
-                    Some((o, plain)) if o == offset => {
-                        // Checksum rewrite of a frame already on disk: reseal
-                        // its page so the new checksum gets a fresh mask.
-                        self.write_frame(frame, hdr, &plain)
+                    Some((o, nonce)) if o == offset => {
+                        // Checksum rewrite of a frame already on disk: a new
+                        // value enciphered under the same tweak reveals
+                        // nothing of the old, so only the header changes.
+                        if self.wal.format != WalFormat::Current {
+                            return Err(self.unexpected("rewrite in a log of the earlier format", offset, len));
+                        }
+                        let mut sum = [0u8; 8];
+                        sum.copy_from_slice(&hdr[16..]);
+                        let stored = self.keys.seal_frame_checksum(&nonce, &hdr, sum);
+                        hdr[16..].copy_from_slice(&stored);
+                        self.wal.note_pgno(frame, u32_at(&hdr, 0));
+                        ok_or_fail(self.lower.write(&hdr, offset))
                     }
                     _ => {
                         self.wal.pending_header = Some((offset, hdr));
@@ -165,10 +217,11 @@ impl SealedFile {
             (At::Header, WAL_HDR) if pending.is_none() => {
                 let mut out = [0u8; WAL_HDR];
                 out[..24].copy_from_slice(&buf[..24]);
-                let mac = self.keys.header_mac(MAC_DOMAIN, 0, &buf[..24]);
+                let mac = self.keys.header_mac(WalFormat::Current.mac_domain(), 0, &buf[..24]);
                 out[24..].copy_from_slice(&mac[..8]);
                 self.wal.frame_pgno.clear();
                 self.wal.last_frame_read = None;
+                self.wal.format = WalFormat::Current;
                 ok_or_fail(self.lower.write(&out, 0))
             }
             _ => Err(self.unexpected("write", offset, len)),
@@ -182,11 +235,14 @@ impl SealedFile {
         if pgno == 0 {
             return Err(self.unexpected("write", frame_offset(frame), WAL_FRAME_HDR));
         }
-        let nonce = self.seal_into_scratch(pgno, plain, WAL_FRAME_HDR)?;
-        let mask = self.keys.frame_mask(&nonce, &hdr);
-        for i in 0..8 {
-            hdr[16 + i] ^= mask[i];
+        if self.wal.format != WalFormat::Current {
+            return Err(self.unexpected("append to a log of the earlier format", frame_offset(frame), WAL_FRAME_HDR));
         }
+        let nonce = self.seal_into_scratch(pgno, plain, WAL_FRAME_HDR)?;
+        let mut sum = [0u8; 8];
+        sum.copy_from_slice(&hdr[16..]);
+        let stored = self.keys.seal_frame_checksum(&nonce, &hdr, sum);
+        hdr[16..].copy_from_slice(&stored);
         self.scratch[..WAL_FRAME_HDR].copy_from_slice(&hdr);
         self.wal.note_pgno(frame, pgno);
         ok_or_fail(self.lower.write(&self.scratch[..WAL_FRAME_HDR + PAGE_SIZE], frame_offset(frame)))
@@ -241,10 +297,7 @@ impl SealedFile {
                 if !self.read_exact(&mut nonce, nonce_off)? {
                     return Err(self.unexpected("read", offset, len));
                 }
-                let mask = self.keys.frame_mask(&nonce, &hdr);
-                for i in 0..8 {
-                    buf[i] = hdr[16 + i] ^ mask[i];
-                }
+                buf.copy_from_slice(&self.wal.format.recorded(&self.keys, &nonce, &hdr));
                 Ok(ffi::SQLITE_OK)
             }
             (At::FrameHeader(frame), l) if l == WAL_FRAME_HDR + PAGE_SIZE => self.read_whole_frame(frame, buf),
@@ -308,8 +361,12 @@ impl SealedFile {
             }
             return Ok(rc);
         }
-        if !self.keys.header_mac_ok(MAC_DOMAIN, 0, &buf[..24], &buf[24..32]) {
+        let Some(format) = WalFormat::of_header(&self.keys, buf) else {
             return Err(self.tampered_log(0, "WAL header failed authentication"));
+        };
+        self.wal.format = format;
+        if format == WalFormat::Legacy {
+            self.shared.legacy_wal.store(true, std::sync::atomic::Ordering::Release);
         }
         let big_endian = magic == MAGIC_BE;
         let sums = wal_checksum(big_endian, &buf[..24], (0, 0));
@@ -317,7 +374,7 @@ impl SealedFile {
         buf[28..32].copy_from_slice(&sums.1.to_be_bytes());
         let mut salts = [0u8; 8];
         salts.copy_from_slice(&buf[16..24]);
-        self.wal.chain = Some(Chain { salts, big_endian, sums, next_frame: 1 });
+        self.wal.chain = Some(Chain { salts, big_endian, sums, next_frame: 1, format });
         Ok(rc)
     }
 
@@ -339,19 +396,10 @@ impl SealedFile {
         let opened = pgno != 0 && self.keys.open_page(pgno, page).is_ok();
         let mut fields = [0u8; WAL_FRAME_HDR];
         fields.copy_from_slice(hdr);
-        let mask = self.keys.frame_mask(&nonce, &fields);
-        for i in 0..8 {
-            hdr[16 + i] ^= mask[i];
-        }
+        hdr[16..].copy_from_slice(&self.wal.format.recorded(&self.keys, &nonce, &fields));
         if opened {
             // SQLite may be about to rewrite this frame's header.
-            match &mut self.wal.last_frame_read {
-                Some((o, kept)) => {
-                    *o = offset;
-                    kept.copy_from_slice(page);
-                }
-                none => *none = Some((offset, Zeroizing::new(page.to_vec()))),
-            }
+            self.wal.last_frame_read = Some((offset, nonce));
         }
         let Some(chain) = chain else {
             if !opened {

@@ -31,7 +31,7 @@ use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 use super::u32_at;
-use super::wal::{Chain, FRAME, MAC_DOMAIN, MAGIC_BE, MAGIC_LE, WAL_FRAME_HDR, wal_checksum};
+use super::wal::{Chain, FRAME, MAGIC_BE, MAGIC_LE, WAL_FRAME_HDR, WalFormat, wal_checksum};
 use crate::cipher::{NONCE_LEN, PAGE_SIZE, PageKeys, RESERVE};
 
 const WAL_HDR: usize = 32;
@@ -62,7 +62,7 @@ impl Frame {
 }
 
 /// Frame `n` (1-based) of the log, if it holds all of it.
-pub(super) fn frame(keys: &PageKeys, wal: &mut ReadAt<'_>, n: u64) -> Option<Frame> {
+pub(super) fn frame(keys: &PageKeys, wal: &mut ReadAt<'_>, n: u64, format: WalFormat) -> Option<Frame> {
     let at = WAL_HDR as u64 + (n - 1) * FRAME;
     let mut raw = Zeroizing::new(vec![0u8; FRAME as usize]);
     if !wal(at, &mut raw) {
@@ -73,10 +73,8 @@ pub(super) fn frame(keys: &PageKeys, wal: &mut ReadAt<'_>, n: u64) -> Option<Fra
     let mut page = Zeroizing::new(raw[WAL_FRAME_HDR..].to_vec());
     let mut nonce = [0u8; NONCE_LEN];
     nonce.copy_from_slice(&page[PAGE_SIZE - RESERVE..][..NONCE_LEN]);
-    let mask = keys.frame_mask(&nonce, &hdr);
-    for i in 0..8 {
-        hdr[16 + i] ^= mask[i];
-    }
+    let recorded = format.recorded(keys, &nonce, &hdr);
+    hdr[16..].copy_from_slice(&recorded);
     let pgno = u32_at(&hdr, 0);
     let opened = pgno != 0 && keys.open_page(pgno, &mut page).is_ok();
     Some(Frame { hdr, opened, page })
@@ -112,7 +110,7 @@ fn chained_after(
     let mut out = Continuation::default();
     let mut sums = seed;
     let mut n = k + 1;
-    while let Some(f) = frame(keys, wal, n) {
+    while let Some(f) = frame(keys, wal, n, chain.format) {
         let ok = match sums {
             Some(before) => accepted(chain, before, &f),
             None => f.opened && f.hdr[8..16] == chain.salts,
@@ -132,7 +130,7 @@ fn chained_after(
 /// Whether the failure of frame `k` (after chain value `before`) is
 /// tampering rather than a torn tail.
 pub(super) fn tampered_at(keys: &PageKeys, wal: &mut ReadAt<'_>, k: u64, chain: &Chain, before: (u32, u32)) -> bool {
-    let Some(fk) = frame(keys, wal, k) else {
+    let Some(fk) = frame(keys, wal, k, chain.format) else {
         return false;
     };
     let computed = (fk.opened && fk.hdr[8..16] == chain.salts).then(|| chain_through(chain, before, &fk));
@@ -155,7 +153,7 @@ pub(super) fn signature_altered(keys: &PageKeys, hdr: &[u8]) -> bool {
         let mut h = [0u8; 24];
         h.copy_from_slice(&hdr[..24]);
         h[..4].copy_from_slice(&m.to_be_bytes());
-        keys.header_mac_ok(MAC_DOMAIN, 0, &h, &hdr[24..32])
+        WalFormat::of_header(keys, &[&h[..], &hdr[24..32]].concat()).is_some()
     })
 }
 
@@ -163,7 +161,9 @@ pub(super) fn signature_altered(keys: &PageKeys, hdr: &[u8]) -> bool {
 /// WAL header before writing any frame after it, so a log whose header is
 /// unreadable yet holds committed frames was damaged after the fact.
 pub(super) fn holds_authentic_commit(keys: &PageKeys, wal: &mut ReadAt<'_>) -> bool {
-    (1..).map_while(|n| frame(keys, wal, n)).any(|f| f.opened && f.is_commit())
+    // The page's tag and the commit field (stored in clear) tell; the
+    // checksum's format does not matter here.
+    (1..).map_while(|n| frame(keys, wal, n, WalFormat::Current)).any(|f| f.opened && f.is_commit())
 }
 
 /// What recovery makes of a whole log.
@@ -193,18 +193,18 @@ pub(crate) fn replay(keys: &PageKeys, wal: &mut ReadAt<'_>) -> Replay {
         }
         return out;
     }
-    if !keys.header_mac_ok(MAC_DOMAIN, 0, &hdr[..24], &hdr[24..32]) {
+    let Some(format) = WalFormat::of_header(keys, hdr) else {
         out.tampered = Some((0, "WAL header failed authentication"));
         return out;
-    }
+    };
     let big_endian = magic == MAGIC_BE;
     let mut salts = [0u8; 8];
     salts.copy_from_slice(&hdr[16..24]);
     let start = wal_checksum(big_endian, &hdr[..24], (0, 0));
-    let chain = Chain { salts, big_endian, sums: start, next_frame: 1 };
+    let chain = Chain { salts, big_endian, sums: start, next_frame: 1, format };
     let (mut sums, mut pending) = (start, Vec::new());
     let mut n = 1;
-    while let Some(f) = frame(keys, wal, n) {
+    while let Some(f) = frame(keys, wal, n, format) {
         if !accepted(&chain, sums, &f) {
             if tampered_at(keys, wal, n, &chain, sums) {
                 out.tampered = Some((n, "a WAL frame that later transactions build on failed authentication"));

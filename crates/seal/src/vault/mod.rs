@@ -5,6 +5,8 @@ mod holder;
 #[cfg(test)]
 mod key_attack_tests;
 mod keys;
+#[cfg(test)]
+mod legacy_wal_tests;
 mod migrate;
 mod rekey;
 mod settle;
@@ -309,6 +311,12 @@ impl Vault {
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
         let sync = if mode.eq_ignore_ascii_case("wal") { "FULL" } else { "EXTRA" };
         conn.execute_batch(&format!("PRAGMA synchronous={sync};")).map_err(|e| self.explain(e))?;
+        if self.shared.legacy_wal.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            // A log of the earlier checksum format, left by a crash: move its
+            // committed frames into the database now, so that the next write
+            // starts a log of the current format instead of appending.
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(|e| self.explain(e))?;
+        }
         self.conn = Some(conn);
         Ok(())
     }
