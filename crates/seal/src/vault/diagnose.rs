@@ -26,10 +26,15 @@ pub(crate) fn check_writable(dir: &Path) -> Result<()> {
         Err(e) => return Err(SealError::io("cannot write in", dir, e)),
     }
     for path in [db_path(dir), keys_path(dir), wal_path(dir), journal_path(dir)] {
-        if let Ok(meta) = std::fs::metadata(&path)
-            && meta.permissions().readonly()
-        {
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.permissions().readonly() {
             return Err(SealError::ReadOnly { path, what: "the file is marked read-only" });
+        }
+        // Writable by its mode is not writable by us (another owner, an ACL).
+        if let Err(e) = OpenOptions::new().write(true).open(&path)
+            && e.kind() == ErrorKind::PermissionDenied
+        {
+            return Err(SealError::ReadOnly { path, what: "this user may not write the file" });
         }
     }
     Ok(())
