@@ -1,0 +1,67 @@
+//! The clinic schema, in numbered migrations (`migrations/NNNN_name.sql`),
+//! applied in order inside one transaction and recorded in
+//! `PRAGMA user_version`. A database of a newer version is refused.
+
+use chartvault_seal::rusqlite::Connection;
+
+use crate::{CoreError, Result};
+
+/// Every migration, in order: (version, name, SQL). Version N brings the
+/// schema from N - 1 to N.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "identity", include_str!("migrations/0001_identity.sql"))];
+
+/// The schema version this build writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// The schema version of the database.
+pub fn version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the database to [`latest`], one transaction for all steps.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = version(conn)?;
+    if found > latest() {
+        return Err(CoreError::SchemaTooNew { found, supported: latest() });
+    }
+    let tx = conn.transaction()?;
+    for (v, _name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {v};"))?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_from_one() {
+        for (i, (v, _, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*v, i as i64 + 1);
+        }
+    }
+
+    #[test]
+    fn every_earlier_version_migrates_to_the_latest_and_a_newer_one_is_refused() {
+        for start in 0..latest() {
+            let mut conn = Connection::open_in_memory().unwrap();
+            let tx = conn.transaction().unwrap();
+            for (v, _, sql) in MIGRATIONS.iter().filter(|m| m.0 <= start) {
+                tx.execute_batch(sql).unwrap();
+                tx.execute_batch(&format!("PRAGMA user_version = {v};")).unwrap();
+            }
+            tx.commit().unwrap();
+            migrate(&mut conn).unwrap();
+            assert_eq!(version(&conn).unwrap(), latest(), "from {start}");
+            migrate(&mut conn).unwrap();
+        }
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {};", latest() + 1)).unwrap();
+        assert!(matches!(migrate(&mut conn), Err(CoreError::SchemaTooNew { .. })));
+    }
+}

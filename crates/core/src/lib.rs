@@ -1,0 +1,13 @@
+//! The clinic domain of Chartvault, over the sealed store: who may do what,
+//! and the record of what was done.
+//!
+//! A plain library: no Tauri, no JSON at its surface. The desktop app and
+//! the `chartvault` command both call it. Every operation on clinic data
+//! takes an authenticated session and checks the permission itself;
+//! writes take a `&Transaction`, reads a `&Connection`.
+
+pub mod clock;
+pub mod db;
+mod error;
+
+pub use error::{CoreError, Result};
