@@ -175,3 +175,16 @@ fn a_crash_at_any_step_of_rekey_leaves_an_openable_vault_with_all_data() {
         }
     }
 }
+
+#[test]
+fn check_password_tells_the_right_password_without_closing_the_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = create(dir.path(), JournalMode::Wal);
+    v.check_password(USER, &password()).unwrap();
+    let wrong = SecretString::from("not the password");
+    assert!(matches!(v.check_password(USER, &wrong), Err(SealError::WrongPassword)));
+    assert!(matches!(v.check_password("nobody", &wrong), Err(SealError::NoSuchSlot(_))));
+    assert!(matches!(v.check_password("recovery", &wrong), Err(SealError::NoSuchSlot(_))));
+    // Still open and usable.
+    v.conn().execute_batch("CREATE TABLE t(x)").unwrap();
+}

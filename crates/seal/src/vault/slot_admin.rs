@@ -31,6 +31,24 @@ impl Vault {
         book.file.slots.iter().map(|s| SlotInfo { name: s.name.clone(), kind: s.kind, kdf: s.kdf }).collect()
     }
 
+    /// Whether `password` opens the password slot `name` of this open vault:
+    /// one Argon2id run, as at open (the same for an unknown name). For
+    /// asking again before a sensitive action, without closing the vault.
+    pub fn check_password(&self, name: &str, password: &SecretString) -> Result<()> {
+        super::check_secret(password)?;
+        let book = self.keys.lock();
+        let Some(slot) = book.file.slot(name).filter(|s| s.kind == SlotKind::Password) else {
+            let kdf = book.file.slots.iter().map(|s| s.kdf).max_by_key(|k| (k.m_kib, k.t));
+            let _ = crate::kdf::derive_kek(
+                password.expose_secret().as_bytes(),
+                &[0u8; 16],
+                &kdf.unwrap_or(KdfParams::MINIMUM),
+            );
+            return Err(SealError::NoSuchSlot(name.to_owned()));
+        };
+        slot.unlock(&book.file.vault_id, password.expose_secret().as_bytes()).map(|_| ())
+    }
+
     /// Slots made by an older version and not opened since: they hold no
     /// key pair yet, so a rotation cannot reach them.
     pub fn legacy_slots(&self) -> Vec<String> {
