@@ -9,5 +9,7 @@
 pub mod clock;
 pub mod db;
 mod error;
+pub mod failure_queue;
+pub mod throttle;
 
 pub use error::{CoreError, Result};
