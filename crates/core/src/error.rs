@@ -46,6 +46,42 @@ impl CoreError {
     pub(crate) fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
         CoreError::Io { what, path: path.to_owned(), source }
     }
+    /// A permission name this build does not know, given or stored in the vault.
+    #[error("unknown permission `{0}`")]
+    UnknownPermission(String),
+    /// A role name this build does not know.
+    #[error("unknown role `{0}`")]
+    UnknownRole(String),
+    /// A permission override whose effect is neither `grant` nor `deny`.
+    #[error("unknown permission override effect `{0}` (expected `grant` or `deny`)")]
+    UnknownOverrideEffect(String),
+    /// A time stored in the vault is not RFC 3339 text.
+    #[error("a stored time is not RFC 3339: `{0}`")]
+    BadStoredTime(String),
+    /// Emergency access was asked for without a reason of the minimum length.
+    #[error("emergency access needs a reason of at least {min} characters")]
+    EmergencyReasonTooShort {
+        /// The minimum number of characters, leading and trailing spaces not counted.
+        min: usize,
+    },
+    /// The permission may not be granted by emergency access.
+    #[error("`{0}` cannot be granted by emergency access: only reading a patient's record can")]
+    NotEmergencyGrantable(crate::access::Permission),
+    /// Emergency access was asked for a duration that is not positive or too long.
+    #[error("emergency access must last more than zero and at most {max_hours} hours")]
+    EmergencyDurationOutOfRange {
+        /// The longest grant, in hours.
+        max_hours: i64,
+    },
+    /// No emergency-access grant has this id.
+    #[error("no emergency access grant {0}")]
+    EmergencyGrantNotFound(i64),
+    /// The emergency-access grant was reviewed already.
+    #[error("emergency access grant {0} was already reviewed")]
+    EmergencyGrantAlreadyReviewed(i64),
+    /// A user tried to review their own emergency access.
+    #[error("emergency access is reviewed by someone other than the user who invoked it")]
+    EmergencySelfReview,
 }
 
 /// Result alias of core.

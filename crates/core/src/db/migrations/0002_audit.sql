@@ -1,0 +1,1 @@
+-- the audit trail (written by the audit module)
