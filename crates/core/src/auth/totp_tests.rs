@@ -136,6 +136,14 @@ fn only_six_ascii_digits_are_read_with_spaces_between_groups() {
     // Right format, wrong code: told apart from a format error.
     let wrong = if code == "000000" { "000001" } else { "000000" };
     assert_eq!(check(&secret, wrong, now, None), Err(TotpError::Wrong));
+    // Every digit counts: one digit off anywhere is wrong.
+    for i in 0..6 {
+        let mut off = code.clone().into_bytes();
+        off[i] = b'0' + (off[i] - b'0' + 1) % 10;
+        let off = String::from_utf8(off).unwrap();
+        assert!(!codes.contains(&off));
+        assert_eq!(check(&secret, &off, now, None), Err(TotpError::Wrong), "{off}");
+    }
 }
 
 #[test]
