@@ -7,6 +7,7 @@
 //! writes take a `&Transaction`, reads a `&Connection`.
 
 pub mod access;
+pub mod auth;
 pub mod clock;
 pub mod db;
 mod error;
