@@ -40,12 +40,6 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
-}
-
-impl CoreError {
-    pub(crate) fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
-        CoreError::Io { what, path: path.to_owned(), source }
-    }
     /// A permission name this build does not know, given or stored in the vault.
     #[error("unknown permission `{0}`")]
     UnknownPermission(String),
@@ -82,9 +76,6 @@ impl CoreError {
     /// A user tried to review their own emergency access.
     #[error("emergency access is reviewed by someone other than the user who invoked it")]
     EmergencySelfReview,
-    /// The operating system's random number generator failed.
-    #[error("the operating system's random number generator failed")]
-    Random,
     /// A stored TOTP secret does not have the length this build writes.
     #[error("a stored TOTP secret is {found} bytes long, not 20: the user must enrol again")]
     TotpSecretLength {
@@ -108,6 +99,70 @@ impl CoreError {
     /// A password the policy refuses.
     #[error(transparent)]
     PasswordPolicy(#[from] crate::auth::password_policy::PolicyRefusal),
+    /// A user name that cannot be used.
+    #[error("the user name \"{typed}\" cannot be used: {why}")]
+    InvalidUsername {
+        /// What was typed, control characters escaped.
+        typed: String,
+        /// Why not.
+        why: &'static str,
+    },
+    /// A display name that cannot be used.
+    #[error("the display name cannot be used: {why}")]
+    InvalidDisplayName {
+        /// Why not.
+        why: &'static str,
+    },
+    /// A user of that name exists (or existed: names are never reused).
+    #[error("a user named {0} already exists (names of removed users are not reused)")]
+    UserExists(crate::users::Username),
+    /// A policy value that cannot be used.
+    #[error("policy {key}: {why}")]
+    InvalidPolicy {
+        /// The setting.
+        key: String,
+        /// Why not.
+        why: &'static str,
+    },
+    /// A clinic name that cannot be used.
+    #[error("the clinic name must be 1 to 200 characters without control characters")]
+    InvalidClinicName,
+    /// No user of that name.
+    #[error("there is no user named {0}")]
+    NoSuchUser(crate::users::Username),
+    /// The recovery code resets administrators' passwords only.
+    #[error("{0} is not an administrator")]
+    NotAnAdministrator(crate::users::Username),
+    /// Only a disabled user can be enabled.
+    #[error("{0} is not disabled")]
+    NotDisabled(crate::users::Username),
+    /// Administrators cannot disable or remove themselves.
+    #[error("you cannot disable or remove your own account")]
+    NotOnYourself,
+    /// The session is locked: unlock it with the password first.
+    #[error("the session is locked; unlock it with your password")]
+    Locked,
+    /// The user must choose a new password before anything else.
+    #[error("you must choose a new password first")]
+    MustChangePassword,
+    /// The permission matrix (or an override) denies this.
+    #[error("permission denied: {}", .0.name())]
+    Denied(crate::access::Permission),
+    /// The password typed is not the user's.
+    #[error("the password is not right")]
+    WrongPassword,
+    /// A sensitive action needs the password entered again.
+    #[error("enter your password again to do this")]
+    PasswordNeeded,
+    /// No TOTP secret is enrolled (or pending) for this.
+    #[error("no authenticator is enrolled")]
+    TotpNotEnrolled,
+}
+
+impl CoreError {
+    pub(crate) fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
+        CoreError::Io { what, path: path.to_owned(), source }
+    }
 }
 
 /// Result alias of core.

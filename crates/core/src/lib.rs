@@ -7,11 +7,16 @@
 //! writes take a `&Transaction`, reads a `&Connection`.
 
 pub mod access;
+pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod db;
 mod error;
 pub mod failure_queue;
+pub mod init;
+pub mod policy;
+pub mod session;
 pub mod throttle;
+pub mod users;
 
 pub use error::{CoreError, Result};

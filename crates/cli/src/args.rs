@@ -1,0 +1,169 @@
+//! The command line, as `clap` derives it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Chartvault: an encrypted clinic records vault, administered from the
+/// command line.
+///
+/// Exit codes: 0 done, 1 other error, 2 usage, 3 wrong credentials,
+/// 4 locked out (or wait before trying again), 5 damaged or foreign vault,
+/// 6 permission denied, 7 vault in use by another program.
+#[derive(Debug, Parser)]
+#[command(name = "chartvault", version, about, long_about = None)]
+pub struct Cli {
+    /// The vault directory (default: the per-user data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+    /// The user to act as (default: the name of the account running this).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Read secrets from standard input, one per line: the password, then
+    /// the authenticator code when the user has one, then any new password
+    /// the command needs.
+    #[arg(long, global = true)]
+    pub password_stdin: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a vault with its clinic name and first administrator; prints
+    /// the recovery code and the administrator's authenticator secret once.
+    Init {
+        /// The clinic's name.
+        #[arg(long)]
+        clinic: String,
+        /// The first administrator's user name.
+        #[arg(long)]
+        admin: String,
+        /// The administrator's name as shown (default: the user name).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Check a login (password and code) and say who you are.
+    Login,
+    /// Users (administrators).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Policies: idle timeout, TOTP for roles, lockout.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Reseal every page under a new data key.
+    Rekey,
+    /// Open the vault with the recovery code and set a new password for an
+    /// administrator (standard input: the code, then the new password).
+    Recovery {
+        /// The administrator whose password is set.
+        #[arg(long)]
+        admin: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (their first password is asked; they change it at
+    /// their first login).
+    Add {
+        /// User name: 3 to 32 of a-z 0-9 . _ -
+        username: String,
+        /// administrator, provider, staff or auditor.
+        #[arg(long)]
+        role: String,
+        /// Name as shown (default: the user name).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Disable a user (their key slot goes) and rotate the vault key.
+    Disable(Target),
+    /// Re-enable a disabled user with a new first password.
+    Enable {
+        /// User name.
+        username: String,
+    },
+    /// Remove a user for good and rotate the vault key.
+    Remove(Target),
+    /// Set a new password the user must change at their next login.
+    ResetPassword {
+        /// User name.
+        username: String,
+    },
+    /// Clear a user's authenticator (a lost phone).
+    ResetTotp {
+        /// User name.
+        username: String,
+    },
+    /// Lift a lockout.
+    Unlock {
+        /// User name.
+        username: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Target {
+    /// User name.
+    pub username: String,
+    /// Do not rotate the vault key (an old copy of the key-slot file would
+    /// still open what is written afterwards with this user's password).
+    #[arg(long)]
+    pub no_rekey: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Show every setting.
+    Show,
+    /// Change a setting.
+    Set {
+        /// The setting (see `policy show`).
+        key: String,
+        /// Its new value.
+        value: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the chain of the audit trail.
+    Verify,
+    /// List entries, newest first.
+    List(Filter),
+    /// Export entries as CSV.
+    Export {
+        /// Write to this file.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        filter: Filter,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Filter {
+    /// Only this user's entries.
+    #[arg(long = "by")]
+    pub by: Option<String>,
+    /// Only this action (e.g. login_failed).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// From this time (RFC 3339, e.g. 2026-11-30T00:00:00Z).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Up to this time (RFC 3339).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// At most this many entries.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Skip this many.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+}

@@ -1,0 +1,289 @@
+//! Each command: log in (or create, or recover), call core, print.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chartvault_core::access::Role;
+use chartvault_core::admin::NewUser;
+use chartvault_core::audit::Workstation;
+use chartvault_core::auth::totp;
+use chartvault_core::clock::SystemClock;
+use chartvault_core::init::{FirstAdmin, init, recover_admin};
+use chartvault_core::session::{Credentials, Env, LoginError, Session, login};
+use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, RekeyProgress};
+use secrecy::ExposeSecret;
+
+use crate::args::{AuditCommand, Cli, Command, Filter, PolicyCommand, Target, UserCommand};
+use crate::exit::Failure;
+use crate::secrets::Secrets;
+
+type Outcome = Result<(), Failure>;
+
+fn data_dir() -> Result<PathBuf, Failure> {
+    directories::ProjectDirs::from("org", "Chartvault", "Chartvault")
+        .map(|d| d.data_dir().to_owned())
+        .ok_or_else(|| Failure::usage("no per-user data directory is known here: give --vault DIR"))
+}
+
+fn env(state_dir: &std::path::Path) -> Result<Env, Failure> {
+    let workstation = Workstation::current(state_dir)?;
+    Ok(Env { clock: Arc::new(SystemClock), workstation, open: OpenOptions::default() })
+}
+
+/// Key derivation for a new vault: calibrated on this machine, except in
+/// the test suite, whose build of the seal accepts the fast parameters the
+/// variable asks for (a release build refuses them).
+fn create_options() -> CreateOptions {
+    let fast = std::env::var_os("CHARTVAULT_TEST_FAST_KDF").is_some();
+    CreateOptions { kdf: fast.then_some(KdfParams::INSECURE_FAST), ..CreateOptions::default() }
+}
+
+fn current_user(cli: &Cli) -> Result<String, Failure> {
+    if let Some(u) = &cli.user {
+        return Ok(u.clone());
+    }
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .map_err(|_| Failure::usage("say who you are with --user NAME"))
+}
+
+pub fn run(cli: Cli) -> Outcome {
+    let vault = match &cli.vault {
+        Some(v) => v.clone(),
+        None => data_dir()?.join("vault"),
+    };
+    let state = vault.parent().map(ToOwned::to_owned).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&state).map_err(|e| format!("cannot create {}: {e}", state.display()))?;
+    let env = env(&state)?;
+    let mut secrets = Secrets::new(cli.password_stdin)?;
+    match &cli.command {
+        Command::Init { clinic, admin, display_name } => {
+            let password = secrets.new_password("administrator's password")?;
+            let display = display_name.as_deref().unwrap_or(admin);
+            let first = FirstAdmin { username: admin, display_name: display, password: &password };
+            let done = init(&vault, clinic, &first, &env, &create_options())?;
+            println!("Vault created at {}", vault.display());
+            println!();
+            println!("RECOVERY CODE (shown once; print it and keep it apart from this computer):");
+            println!("  {}", done.recovery_code.expose_secret());
+            println!();
+            println!("Authenticator for {admin}: add this to an authenticator app; logins need its code from now on.");
+            println!("  secret: {}", totp::secret_base32(&done.totp_secret));
+            println!("  {}", done.otpauth_uri);
+            if std::io::stdout().is_terminal() {
+                println!("{}", totp::qr_for_terminal(&done.otpauth_uri));
+            }
+            done.session.logout()?;
+            Ok(())
+        }
+        Command::Recovery { admin } => {
+            let code = secrets.next("recovery code")?;
+            let password = secrets.new_password(&format!("new password for {admin}"))?;
+            recover_admin(&vault, &code, admin, &password, &env)?;
+            println!("{admin} can log in with the new password.");
+            Ok(())
+        }
+        command => {
+            let user = current_user(&cli)?;
+            let mut session = open_session(&vault, &user, &mut secrets, &env)?;
+            let result = act(&mut session, command, &mut secrets);
+            let closed = session.logout();
+            result?;
+            closed.map_err(Failure::from)
+        }
+    }
+}
+
+fn open_session(vault: &std::path::Path, user: &str, secrets: &mut Secrets, env: &Env) -> Result<Session, Failure> {
+    let password = secrets.next(&format!("password for {user}"))?;
+    let creds = Credentials { username: user, password: &password, code: None };
+    let mut session = match login(vault, &creds, env) {
+        Ok(s) => s,
+        Err(LoginError::CodeNeeded(pending)) => {
+            let code = secrets.next("authenticator code")?;
+            pending.finish(code.expose_secret())?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if session.user().must_change_password {
+        eprintln!("Your password was set by an administrator: choose your own now.");
+        let new = secrets.new_password("new password")?;
+        session.change_own_password(&password, &new)?;
+    }
+    Ok(session)
+}
+
+fn progress_bar(what: &'static str) -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_message(what);
+        bar
+    })
+}
+
+fn rotate(session: &mut Session) -> Outcome {
+    let bar = progress_bar("resealing the vault under a new key");
+    let mut report = |p: RekeyProgress| {
+        if let Some(b) = &bar {
+            b.set_length(p.pages_total);
+            b.set_position(p.pages_done);
+        }
+    };
+    session.rotate_keys(Some(&mut report))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    println!("Vault key rotated: an old copy of the key-slot file opens nothing written from now on.");
+    Ok(())
+}
+
+fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outcome {
+    match command {
+        Command::Login => {
+            let u = session.user();
+            println!("{} ({}), {}", u.username, u.display_name, session.role().as_str());
+            Ok(())
+        }
+        Command::User(c) => user(session, c, secrets),
+        Command::Policy(PolicyCommand::Show) => {
+            for (k, v) in session.policy().entries() {
+                println!("{k} = {v}");
+            }
+            Ok(())
+        }
+        Command::Policy(PolicyCommand::Set { key, value }) => {
+            let change = session.set_policy(key, value)?;
+            println!("{key}: {} -> {}", change.old.unwrap_or_default(), change.new.unwrap_or_default());
+            Ok(())
+        }
+        Command::Audit(c) => audit(session, c),
+        Command::Rekey => {
+            session.rekey()?;
+            println!("Rekeyed: every page sealed under a new data key.");
+            Ok(())
+        }
+        Command::Init { .. } | Command::Recovery { .. } => unreachable!("handled before logging in"),
+    }
+}
+
+fn user(session: &mut Session, c: &UserCommand, secrets: &mut Secrets) -> Outcome {
+    match c {
+        UserCommand::Add { username, role, display_name } => {
+            let role = Role::parse(role).map_err(|e| Failure::usage(e.to_string()))?;
+            let password = secrets.new_password(&format!("first password for {username}"))?;
+            let new = NewUser {
+                username,
+                display_name: display_name.as_deref().unwrap_or(username),
+                role,
+                password: &password,
+            };
+            let u = session.create_user(&new)?;
+            println!("Created {} ({}); they choose their own password at their first login.", u.username, role.as_str());
+            Ok(())
+        }
+        UserCommand::List => {
+            for u in session.list_users()? {
+                let totp = if u.totp_enrolled { "totp" } else { "no totp" };
+                println!("{:<20} {:<14} {:<9} {:<8} {}", u.username.as_str(), u.role, u.status.as_str(), totp, u.display_name);
+            }
+            Ok(())
+        }
+        UserCommand::Disable(Target { username, no_rekey }) => {
+            session.disable_user(username)?;
+            println!("{username} is disabled.");
+            if *no_rekey { Ok(()) } else { rotate(session) }
+        }
+        UserCommand::Remove(Target { username, no_rekey }) => {
+            session.remove_user(username)?;
+            println!("{username} is removed.");
+            if *no_rekey { Ok(()) } else { rotate(session) }
+        }
+        UserCommand::Enable { username } => {
+            let password = secrets.new_password(&format!("first password for {username}"))?;
+            session.enable_user(username, &password)?;
+            println!("{username} is enabled; they choose their own password at their next login.");
+            Ok(())
+        }
+        UserCommand::ResetPassword { username } => {
+            let password = secrets.new_password(&format!("new password for {username}"))?;
+            session.reset_password(username, &password)?;
+            println!("{username} must choose a new password at their next login.");
+            Ok(())
+        }
+        UserCommand::ResetTotp { username } => {
+            session.reset_totp(username)?;
+            println!("{username}'s authenticator is cleared.");
+            Ok(())
+        }
+        UserCommand::Unlock { username } => {
+            session.lift_lockout(username)?;
+            println!("{username} may try again.");
+            Ok(())
+        }
+    }
+}
+
+fn filter(f: &Filter) -> Result<chartvault_core::audit::Filter, Failure> {
+    let time = |s: &Option<String>| -> Result<Option<chrono::DateTime<chrono::Utc>>, Failure> {
+        s.as_deref()
+            .map(|t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| Failure::usage(format!("{t:?} is not an RFC 3339 time")))
+            })
+            .transpose()
+    };
+    let action = f
+        .action
+        .as_deref()
+        .map(|a| chartvault_core::audit::Action::parse(a).map_err(|e| Failure::usage(e.to_string())))
+        .transpose()?;
+    Ok(chartvault_core::audit::Filter {
+        username: f.by.clone(),
+        action,
+        from: time(&f.from)?,
+        to: time(&f.to)?,
+        limit: Some(f.limit),
+        offset: f.offset,
+        ..Default::default()
+    })
+}
+
+fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
+    match c {
+        AuditCommand::Verify => {
+            let bar = progress_bar("verifying the audit chain");
+            let mut report = |done: u64, total: u64| {
+                if let Some(b) = &bar {
+                    b.set_length(total);
+                    b.set_position(done);
+                }
+            };
+            let r = session.audit_verify(Some(&mut report))?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            match r.first_problem {
+                None => {
+                    let head = r.head.map(|h| format!(", head {} {}", h.seq, h.hash_hex())).unwrap_or_default();
+                    println!("audit chain intact: {} entries{head}", r.entries);
+                    Ok(())
+                }
+                Some(p) => Err(Failure { code: crate::exit::DAMAGED, message: format!("audit chain broken: {p}") }),
+            }
+        }
+        AuditCommand::List(f) => {
+            for e in session.audit_list(&filter(f)?)? {
+                println!("{}", e.summary_line());
+            }
+            Ok(())
+        }
+        AuditCommand::Export { out, filter: f } => {
+            let file = std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+            let n = session.audit_export(&filter(f)?, file)?;
+            println!("{n} entries written to {}", out.display());
+            Ok(())
+        }
+    }
+}

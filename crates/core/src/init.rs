@@ -1,0 +1,123 @@
+//! Making a clinic's vault, and getting back in with the recovery code.
+
+use std::path::Path;
+
+use chartvault_seal::{CreateOptions, RecoveryCode, SecretString, Unlock, Vault};
+use secrecy::ExposeSecret;
+
+use crate::access::Role;
+use crate::audit::{self, Action, Actor, AuditKey, Event, Outcome};
+use crate::auth::{password_policy, totp};
+use crate::failure_queue::FailureQueue;
+use crate::session::{Env, Session};
+use crate::users::{self, Column, Username};
+use crate::{CoreError, Result};
+
+/// The first administrator.
+#[derive(Debug)]
+pub struct FirstAdmin<'a> {
+    /// User name.
+    pub username: &'a str,
+    /// Name shown in the app.
+    pub display_name: &'a str,
+    /// Their password.
+    pub password: &'a SecretString,
+}
+
+/// What `init` hands back, to show once.
+#[derive(Debug)]
+pub struct Initialized {
+    /// The administrator, logged in.
+    pub session: Session,
+    /// The vault's recovery code: show once, print, store apart.
+    pub recovery_code: RecoveryCode,
+    /// The administrator's TOTP secret, enrolled: from now on their logins
+    /// need a code from it.
+    pub totp_secret: totp::TotpSecret,
+    /// The same as an `otpauth://` URI for an authenticator app (and QR).
+    pub otpauth_uri: String,
+}
+
+/// Checks a clinic name: 1 to 200 characters, no control characters.
+pub fn check_clinic_name(name: &str) -> Result<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
+        return Err(CoreError::InvalidClinicName);
+    }
+    Ok(n.to_owned())
+}
+
+/// Makes a vault in `dir` for the clinic `clinic` with its first
+/// administrator, who is logged in.
+pub fn init(dir: &Path, clinic: &str, admin: &FirstAdmin<'_>, env: &Env, create: &CreateOptions) -> Result<Initialized> {
+    let clinic = check_clinic_name(clinic)?;
+    let username = Username::parse(admin.username)?;
+    let display = users::check_display_name(admin.display_name)?;
+    let ctx = password_policy::Context { username: username.as_str(), display_name: &display, clinic: &clinic };
+    password_policy::check(admin.password.expose_secret(), &ctx).map_err(CoreError::PasswordPolicy)?;
+    let mut opts = create.clone();
+    opts.open = env.open.clone();
+    let (mut vault, recovery_code) = Vault::create(dir, username.as_str(), admin.password, &opts)?;
+    crate::db::migrate(vault.conn_mut())?;
+    let now = env.clock.now();
+    let secret = totp::TotpSecret::generate()?;
+    let otpauth_uri = totp::otpauth_uri(&secret, &clinic, username.as_str());
+    let tx = vault.conn_mut().transaction()?;
+    tx.execute("INSERT INTO clinic(id, name, created_at) VALUES (1, ?1, ?2)", (&clinic, now.to_rfc3339()))?;
+    let id = users::insert(&tx, &username, &display, Role::Administrator.as_str(), false, now)?;
+    users::set(&tx, id, Column::TotpSecret, secret.expose_secret().to_vec(), now)?;
+    FailureQueue::of(dir).provision(&tx)?;
+    let key = AuditKey::load_or_create(&tx)?;
+    let actor = Actor { user_id: Some(id), username: username.to_string() };
+    for event in [
+        Event::new(Action::Init, Outcome::Success).target("clinic", &clinic),
+        Event::new(Action::UserCreated, Outcome::Success)
+            .target("user", username.as_str())
+            .change("role", None, Some(Role::Administrator.as_str())),
+        Event::new(Action::TotpEnrolled, Outcome::Success).target("user", username.as_str()),
+    ] {
+        audit::append(&tx, &key, &actor, &env.workstation, now, &event)?;
+    }
+    tx.commit()?;
+    let session = Session::resume(dir, vault, &username, env)?.ok_or(CoreError::NoSuchUser(username))?;
+    Ok(Initialized { session, recovery_code, totp_secret: secret, otpauth_uri })
+}
+
+/// Opens the vault with its recovery code and gives the administrator
+/// `admin` a new password (a forgotten one). Their TOTP stays as it was;
+/// an administrator resets a lost authenticator.
+pub fn recover_admin(
+    dir: &Path,
+    code: &SecretString,
+    admin: &str,
+    new_password: &SecretString,
+    env: &Env,
+) -> Result<()> {
+    let mut vault = Vault::open(dir, Unlock::RecoveryCode(code), &env.open)?;
+    crate::db::migrate(vault.conn_mut())?;
+    let name = Username::parse(admin)?;
+    let user = users::by_name(vault.conn(), &name)?.ok_or_else(|| CoreError::NoSuchUser(name.clone()))?;
+    if user.role != Role::Administrator.as_str() || user.status == users::Status::Removed {
+        return Err(CoreError::NotAnAdministrator(name));
+    }
+    let clinic: String = vault.conn().query_row("SELECT name FROM clinic", [], |r| r.get(0))?;
+    let ctx = password_policy::Context { username: name.as_str(), display_name: &user.display_name, clinic: &clinic };
+    password_policy::check(new_password.expose_secret(), &ctx).map_err(CoreError::PasswordPolicy)?;
+    match vault.change_password(name.as_str(), new_password, None) {
+        Err(chartvault_seal::SealError::NoSuchSlot(_)) => vault.add_password_slot(name.as_str(), new_password, None)?,
+        other => other?,
+    }
+    let now = env.clock.now();
+    let tx = vault.conn_mut().transaction()?;
+    users::set(&tx, user.id, Column::Status, users::Status::Active.as_str(), now)?;
+    users::set(&tx, user.id, Column::MustChangePassword, false, now)?;
+    let key = AuditKey::load_or_create(&tx)?;
+    let actor = Actor { user_id: None, username: "recovery code".to_owned() };
+    let event = Event::new(Action::PasswordReset, Outcome::Success)
+        .target("user", name.as_str())
+        .detail("opened with the recovery code".to_owned());
+    audit::append(&tx, &key, &actor, &env.workstation, now, &event)?;
+    tx.commit()?;
+    vault.close()?;
+    Ok(())
+}

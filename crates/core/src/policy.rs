@@ -1,0 +1,150 @@
+//! Policies an administrator sets, stored in the sealed database; absent
+//! values take the defaults below.
+
+use chartvault_seal::rusqlite::{Connection, Transaction};
+use chrono::Duration;
+
+use crate::access::Role;
+use crate::audit::Change;
+use crate::throttle::ThrottlePolicy;
+use crate::{CoreError, Result};
+
+/// The vault's policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Lock a session after this long without activity.
+    pub idle_timeout: Duration,
+    /// Roles whose users must enrol TOTP (administrators always must).
+    pub totp_required: Vec<Role>,
+    /// Failed logins in a row that lock a name out.
+    pub lockout_after: u32,
+    /// How long a lockout lasts unless lifted.
+    pub lockout_for: Duration,
+    /// How long an emergency-access grant lasts.
+    pub emergency_for: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            idle_timeout: Duration::minutes(10),
+            totp_required: vec![Role::Administrator],
+            lockout_after: 5,
+            lockout_for: Duration::minutes(15),
+            emergency_for: Duration::hours(1),
+        }
+    }
+}
+
+/// The keys `policy set` takes, with what each means.
+pub const KEYS: &[(&str, &str)] = &[
+    ("idle_timeout_minutes", "lock a session after this many idle minutes (1 to 480)"),
+    ("totp_required_roles", "roles that must use TOTP, comma-separated (administrator always)"),
+    ("lockout_after", "failed logins in a row that lock a name out (3 to 20)"),
+    ("lockout_minutes", "minutes a lockout lasts unless lifted (1 to 1440)"),
+    ("emergency_minutes", "minutes an emergency-access grant lasts (5 to 1440)"),
+];
+
+impl Policy {
+    /// The policy stored in the vault.
+    pub fn load(conn: &Connection) -> Result<Policy> {
+        let mut p = Policy::default();
+        let mut stmt = conn.prepare("SELECT key, value FROM policy")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (k, v) = row?;
+            p.apply(&k, &v)?;
+        }
+        Ok(p)
+    }
+
+    /// The throttle settings.
+    pub fn throttle(&self) -> ThrottlePolicy {
+        ThrottlePolicy { lockout_after: self.lockout_after, lockout_for: self.lockout_for }
+    }
+
+    /// Whether users of `role` must use TOTP.
+    pub fn totp_required(&self, role: Role) -> bool {
+        role == Role::Administrator || self.totp_required.contains(&role)
+    }
+
+    /// Every setting as (key, value) text.
+    pub fn entries(&self) -> Vec<(&'static str, String)> {
+        let roles: Vec<&str> = self.totp_required.iter().map(|r| r.as_str()).collect();
+        vec![
+            ("idle_timeout_minutes", self.idle_timeout.num_minutes().to_string()),
+            ("totp_required_roles", roles.join(",")),
+            ("lockout_after", self.lockout_after.to_string()),
+            ("lockout_minutes", self.lockout_for.num_minutes().to_string()),
+            ("emergency_minutes", self.emergency_for.num_minutes().to_string()),
+        ]
+    }
+
+    fn apply(&mut self, key: &str, value: &str) -> Result<()> {
+        let bad = |why: &'static str| CoreError::InvalidPolicy { key: key.to_owned(), why };
+        let minutes = |lo: i64, hi: i64| -> Result<Duration> {
+            let n: i64 = value.trim().parse().map_err(|_| bad("not a whole number"))?;
+            if !(lo..=hi).contains(&n) {
+                return Err(bad("out of range"));
+            }
+            Ok(Duration::minutes(n))
+        };
+        match key {
+            "idle_timeout_minutes" => self.idle_timeout = minutes(1, 480)?,
+            "lockout_minutes" => self.lockout_for = minutes(1, 1440)?,
+            "emergency_minutes" => self.emergency_for = minutes(5, 1440)?,
+            "lockout_after" => {
+                let n: u32 = value.trim().parse().map_err(|_| bad("not a whole number"))?;
+                if !(3..=20).contains(&n) {
+                    return Err(bad("out of range"));
+                }
+                self.lockout_after = n;
+            }
+            "totp_required_roles" => {
+                let mut roles = vec![Role::Administrator];
+                for r in value.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                    let role = Role::parse(r).map_err(|_| bad("not a role"))?;
+                    if !roles.contains(&role) {
+                        roles.push(role);
+                    }
+                }
+                self.totp_required = roles;
+            }
+            _ => return Err(bad("no such setting")),
+        }
+        Ok(())
+    }
+
+    /// Sets `key` to `value` (checked); returns the change for the audit trail.
+    pub(crate) fn set(tx: &Transaction<'_>, key: &str, value: &str) -> Result<Change> {
+        let mut p = Policy::load(tx)?;
+        let old = p.entries().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v);
+        p.apply(key, value)?;
+        let new = p.entries().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v);
+        tx.execute("INSERT OR REPLACE INTO policy(key, value) VALUES (?1, ?2)", (key, new.clone().unwrap_or_default()))?;
+        Ok(Change { field: key.to_owned(), old, new })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_checked_stored_and_read_back() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        assert_eq!(Policy::load(&conn).unwrap(), Policy::default());
+        let tx = conn.transaction().unwrap();
+        let c = Policy::set(&tx, "idle_timeout_minutes", "5").unwrap();
+        assert_eq!((c.old.as_deref(), c.new.as_deref()), (Some("10"), Some("5")));
+        Policy::set(&tx, "totp_required_roles", "provider, staff").unwrap();
+        for (k, v) in [("idle_timeout_minutes", "0"), ("lockout_after", "x"), ("nope", "1"), ("totp_required_roles", "king")] {
+            assert!(matches!(Policy::set(&tx, k, v), Err(CoreError::InvalidPolicy { .. })), "{k}={v}");
+        }
+        tx.commit().unwrap();
+        let p = Policy::load(&conn).unwrap();
+        assert_eq!(p.idle_timeout, Duration::minutes(5));
+        assert!(p.totp_required(Role::Staff) && p.totp_required(Role::Administrator) && !p.totp_required(Role::Auditor));
+    }
+}

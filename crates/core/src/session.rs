@@ -1,0 +1,427 @@
+//! Logging in, and the session every operation takes.
+//!
+//! A login opens the vault through the user's own key slot (the seal's
+//! Argon2id is the password check), then asks for the TOTP code when the
+//! user has one. Every failure — unknown name, wrong password, wrong code,
+//! a lockout — is one coarse [`LoginError::Failed`] to the person at the
+//! keyboard, and costs the same Argon2id run; the audit trail gets the
+//! detail. Failures before the vault opens are counted in the throttle file
+//! and queued, sealed, for the audit trail (see `throttle.rs` and
+//! `failure_queue.rs`).
+//!
+//! A [`Session`] holds the open vault. Locking it (on demand, or after the
+//! policy's idle time, measured by the injected clock) closes the vault and
+//! drops every key; unlocking needs the password (and code) again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chartvault_seal::{OpenOptions, SealError, SecretString, Unlock, Vault};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::access::{self, Decision, Permission, Role};
+use crate::audit::{self, Action, Actor, AuditKey, Event, Outcome, Workstation};
+use crate::auth::totp;
+use crate::clock::Clock;
+use crate::failure_queue::{FailedAttempt, FailureQueue};
+use crate::policy::Policy;
+use crate::throttle::{Refusal, Throttle};
+use crate::users::{self, Status, User, Username};
+use crate::{CoreError, Result};
+
+/// How long a re-entered password counts for sensitive actions.
+pub const REAUTH_VALID_FOR: Duration = Duration::minutes(5);
+
+/// What a session runs with: the clock, the workstation, how to open vaults.
+#[derive(Clone)]
+pub struct Env {
+    /// The clock every time-based decision asks.
+    pub clock: Arc<dyn Clock>,
+    /// This workstation, for the audit trail.
+    pub workstation: Workstation,
+    /// How vaults are opened (page cache, lower layer).
+    pub open: OpenOptions,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env").field("workstation", &self.workstation).finish_non_exhaustive()
+    }
+}
+
+/// Why a login did not succeed. Deliberately coarse.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown user, wrong password, wrong or missing code, disabled user.
+    #[error("the user name, password or code is not right")]
+    Failed,
+    /// Too many failures: locked out until the time, or an administrator lifts it.
+    #[error("too many failed attempts: locked until {until} (or until an administrator lifts it)")]
+    LockedOut {
+        /// When the lockout ends by itself.
+        until: DateTime<Utc>,
+    },
+    /// A failure was just made: the next attempt must wait.
+    #[error("please wait until {retry_at} before trying again")]
+    TooSoon {
+        /// When to try again.
+        retry_at: DateTime<Utc>,
+    },
+    /// The password and name were right; the TOTP code is needed.
+    #[error("the authenticator code is needed")]
+    CodeNeeded(Box<PendingLogin>),
+    /// The vault could not be opened for another reason (in use, damaged).
+    #[error(transparent)]
+    Vault(#[from] CoreError),
+}
+
+/// A login waiting for its TOTP code: the vault is open, nothing else is
+/// possible until [`PendingLogin::finish`].
+pub struct PendingLogin {
+    session: Session,
+}
+
+impl std::fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingLogin").field("user", &self.session.user.username).finish_non_exhaustive()
+    }
+}
+
+/// An authenticated user with the vault open (or locked).
+pub struct Session {
+    pub(crate) dir: PathBuf,
+    pub(crate) vault: Option<Vault>,
+    pub(crate) audit_key: Option<AuditKey>,
+    pub(crate) user: User,
+    pub(crate) role: Role,
+    pub(crate) env: Env,
+    pub(crate) policy: Policy,
+    pub(crate) last_activity: DateTime<Utc>,
+    pub(crate) reauthenticated_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user.username)
+            .field("role", &self.role)
+            .field("locked", &self.vault.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the person typed to log in.
+#[derive(Debug)]
+pub struct Credentials<'a> {
+    /// The user name as typed.
+    pub username: &'a str,
+    /// The password.
+    pub password: &'a SecretString,
+    /// The TOTP code, when already known (the CLI reads it with the
+    /// password; the app asks after [`LoginError::CodeNeeded`]).
+    pub code: Option<&'a str>,
+}
+
+fn attempt(env: &Env, username: &str, reason: &str) -> FailedAttempt {
+    FailedAttempt {
+        username: username.to_owned(),
+        at: env.clock.now(),
+        host: env.workstation.host.clone(),
+        workstation_id: env.workstation.id.clone(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// Logs in to the vault in `dir`.
+pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Result<Session, LoginError> {
+    let throttle = Throttle::of(dir);
+    let queue = FailureQueue::of(dir);
+    let typed = creds.username.trim().to_lowercase();
+    let now = env.clock.now();
+    match throttle.check(&typed, now).map_err(LoginError::Vault)? {
+        Some(Refusal::LockedOut { until }) => {
+            let _ = queue.push(&attempt(env, &typed, "attempt while locked out"));
+            return Err(LoginError::LockedOut { until });
+        }
+        Some(Refusal::TooSoon { retry_at }) => return Err(LoginError::TooSoon { retry_at }),
+        None => {}
+    }
+    let fail = |reason: &str| -> LoginError {
+        let _ = queue.push(&attempt(env, &typed, reason));
+        // Before the vault is open the policy cannot be read: defaults.
+        match throttle.record_failure(&typed, env.clock.now(), &Policy::default().throttle()) {
+            Ok(Some(until)) => LoginError::LockedOut { until },
+            _ => LoginError::Failed,
+        }
+    };
+    let Ok(username) = Username::parse(&typed) else {
+        // As slow as any other failure: the seal spends one Argon2id run on
+        // an unknown slot name; spend it here the same way.
+        let _ = Vault::open(dir, Unlock::Password { slot: "-", password: creds.password }, &env.open);
+        return Err(fail("invalid user name"));
+    };
+    let vault = match Vault::open(dir, Unlock::Password { slot: username.as_str(), password: creds.password }, &env.open) {
+        Ok(v) => v,
+        Err(SealError::WrongPassword | SealError::NoSuchSlot(_)) => return Err(fail("wrong user name or password")),
+        Err(e) => return Err(LoginError::Vault(e.into())),
+    };
+    let session = Session::resume(dir, vault, &username, env).map_err(LoginError::Vault)?;
+    let Some(mut session) = session else {
+        return Err(fail("account disabled or removed"));
+    };
+    if session.user.totp_enrolled {
+        match creds.code {
+            None => return Err(LoginError::CodeNeeded(Box::new(PendingLogin { session }))),
+            Some(code) => session.check_code(code).map_err(|_| fail("wrong authenticator code"))?,
+        }
+    }
+    session.finish_login().map_err(LoginError::Vault)?;
+    Ok(session)
+}
+
+impl PendingLogin {
+    /// Completes the login with the TOTP code.
+    pub fn finish(mut self, code: &str) -> std::result::Result<Session, LoginError> {
+        let env = self.session.env.clone();
+        let dir = self.session.dir.clone();
+        let name = self.session.user.username.to_string();
+        if self.session.check_code(code).is_err() {
+            let _ = FailureQueue::of(&dir).push(&attempt(&env, &name, "wrong authenticator code"));
+            let policy = self.session.policy.throttle();
+            return Err(match Throttle::of(&dir).record_failure(&name, env.clock.now(), &policy) {
+                Ok(Some(until)) => LoginError::LockedOut { until },
+                _ => LoginError::Failed,
+            });
+        }
+        self.session.finish_login().map_err(LoginError::Vault)?;
+        Ok(self.session)
+    }
+}
+
+impl Session {
+    /// After the vault opened for `username`: the schema, the user row.
+    /// `None` when the user may not log in.
+    pub(crate) fn resume(dir: &Path, mut vault: Vault, username: &Username, env: &Env) -> Result<Option<Session>> {
+        crate::db::migrate(vault.conn_mut())?;
+        let tx = vault.conn_mut().transaction()?;
+        FailureQueue::of(dir).provision(&tx)?;
+        let audit_key = AuditKey::load_or_create(&tx)?;
+        tx.commit()?;
+        let Some(user) = users::by_name(vault.conn(), username)? else { return Ok(None) };
+        if user.status != Status::Active {
+            return Ok(None);
+        }
+        let role = Role::parse(&user.role)?;
+        let policy = Policy::load(vault.conn())?;
+        let now = env.clock.now();
+        Ok(Some(Session {
+            dir: dir.to_owned(),
+            vault: Some(vault),
+            audit_key: Some(audit_key),
+            user,
+            role,
+            env: env.clone(),
+            policy,
+            last_activity: now,
+            reauthenticated_at: Some(now),
+        }))
+    }
+
+    fn check_code(&mut self, code: &str) -> Result<()> {
+        let (secret, last): (Option<Vec<u8>>, Option<i64>) = self.vault()?.conn().query_row(
+            "SELECT totp_secret, totp_last_step FROM users WHERE id = ?1",
+            [self.user.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let secret = totp::TotpSecret::from_bytes(&secret.unwrap_or_default()).ok_or(CoreError::TotpNotEnrolled)?;
+        let step = totp::check(&secret, code, self.env.clock.now(), last).map_err(CoreError::Totp)?;
+        let now = self.env.clock.now();
+        let tx = self.vault_mut()?.conn_mut().transaction()?;
+        users::set(&tx, self.user.id, users::Column::TotpLastStep, step, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The login succeeded: clear the count, move queued failures into the
+    /// audit trail, record the login.
+    fn finish_login(&mut self) -> Result<()> {
+        Throttle::of(&self.dir).clear(self.user.username.as_str())?;
+        let queued = FailureQueue::of(&self.dir).drain(self.vault()?.conn())?;
+        for q in queued {
+            let (actor, ws, at, detail) = match q {
+                Ok(a) => (
+                    Actor { user_id: None, username: a.username },
+                    Workstation::new(a.host, a.workstation_id),
+                    a.at,
+                    a.reason,
+                ),
+                Err(u) => (
+                    Actor { user_id: None, username: "?".to_owned() },
+                    self.env.workstation.clone(),
+                    self.env.clock.now(),
+                    format!("a queued failed-login record (line {}) did not open: damaged or not this vault's", u.line),
+                ),
+            };
+            let event = Event::new(Action::LoginFailed, Outcome::Failed).detail(detail);
+            self.append_as(&actor, &ws, at, &event)?;
+        }
+        let event = Event::new(Action::Login, Outcome::Success);
+        self.audit(&event)
+    }
+
+    /// Records `event` by this session's user.
+    pub(crate) fn audit(&mut self, event: &Event) -> Result<()> {
+        let actor = Actor { user_id: Some(self.user.id), username: self.user.username.to_string() };
+        let ws = self.env.workstation.clone();
+        let at = self.env.clock.now();
+        self.append_as(&actor, &ws, at, event)
+    }
+
+    fn append_as(&mut self, actor: &Actor, ws: &Workstation, at: DateTime<Utc>, event: &Event) -> Result<()> {
+        let key = self.audit_key.as_ref().ok_or(CoreError::Locked)?.clone();
+        let tx = self.vault_mut()?.conn_mut().transaction()?;
+        audit::append(&tx, &key, actor, ws, at, event)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn vault(&self) -> Result<&Vault> {
+        self.vault.as_ref().ok_or(CoreError::Locked)
+    }
+
+    pub(crate) fn vault_mut(&mut self) -> Result<&mut Vault> {
+        self.vault.as_mut().ok_or(CoreError::Locked)
+    }
+
+    /// The user of this session.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    /// Their role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether the session is locked (no key material held).
+    pub fn is_locked(&self) -> bool {
+        self.vault.is_none()
+    }
+
+    /// The vault's policy as of login.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The vault directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Locks the session if it has been idle past the policy's timeout.
+    /// Returns whether it is (now) locked.
+    pub fn lock_if_idle(&mut self) -> Result<bool> {
+        if self.vault.is_some() && self.env.clock.now() - self.last_activity >= self.policy.idle_timeout {
+            self.lock_because("idle timeout")?;
+        }
+        Ok(self.vault.is_none())
+    }
+
+    /// Locks the session now: the vault is closed and every key dropped.
+    pub fn lock(&mut self) -> Result<()> {
+        self.lock_because("on demand")
+    }
+
+    fn lock_because(&mut self, why: &str) -> Result<()> {
+        if self.vault.is_none() {
+            return Ok(());
+        }
+        let event = Event::new(Action::Lock, Outcome::Success).detail(why.to_owned());
+        let audited = self.audit(&event);
+        self.audit_key = None;
+        self.reauthenticated_at = None;
+        if let Some(v) = self.vault.take() {
+            v.close()?;
+        }
+        audited
+    }
+
+    /// Unlocks a locked session with the user's password (and code).
+    pub fn unlock(&mut self, password: &SecretString, code: Option<&str>) -> std::result::Result<(), LoginError> {
+        if self.vault.is_some() {
+            return Ok(());
+        }
+        let creds = Credentials { username: self.user.username.as_str(), password, code };
+        let fresh = login(&self.dir, &creds, &self.env)?;
+        *self = fresh;
+        let event = Event::new(Action::Unlock, Outcome::Success);
+        self.audit(&event).map_err(LoginError::Vault)
+    }
+
+    /// Ends the session.
+    pub fn logout(mut self) -> Result<()> {
+        if self.vault.is_some() {
+            self.audit(&Event::new(Action::Logout, Outcome::Success))?;
+        }
+        self.audit_key = None;
+        if let Some(v) = self.vault.take() {
+            v.close()?;
+        }
+        Ok(())
+    }
+
+    /// Counts as activity and checks the session is usable: not locked by
+    /// idleness, not waiting for a new password.
+    pub(crate) fn active(&mut self) -> Result<()> {
+        if self.lock_if_idle()? {
+            return Err(CoreError::Locked);
+        }
+        self.last_activity = self.env.clock.now();
+        Ok(())
+    }
+
+    /// Checks `permission` (for `patient`, where it is about one), counting
+    /// as activity. A denial is audited and changes nothing else.
+    pub fn require(&mut self, permission: Permission, patient: Option<i64>) -> Result<Decision> {
+        self.active()?;
+        if self.user.must_change_password {
+            return Err(CoreError::MustChangePassword);
+        }
+        let now = self.env.clock.now();
+        let decision = access::allowed(self.vault()?.conn(), self.user.id, self.role, permission, patient, now)?;
+        if decision == Decision::Denied {
+            let mut event = Event::new(Action::PermissionDenied, Outcome::Denied).detail(permission.name().to_owned());
+            event.patient_id = patient;
+            self.audit(&event)?;
+            return Err(CoreError::Denied(permission));
+        }
+        Ok(decision)
+    }
+
+    /// Asks for the password again, before a sensitive action; it counts
+    /// for [`REAUTH_VALID_FOR`].
+    pub fn reauthenticate(&mut self, password: &SecretString) -> Result<()> {
+        self.active()?;
+        let name = self.user.username.to_string();
+        match self.vault()?.check_password(&name, password) {
+            Ok(()) => {
+                self.reauthenticated_at = Some(self.env.clock.now());
+                Ok(())
+            }
+            Err(SealError::WrongPassword) => {
+                let event = Event::new(Action::LoginFailed, Outcome::Failed).detail("wrong password when asked again".to_owned());
+                self.audit(&event)?;
+                Err(CoreError::WrongPassword)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// For sensitive actions: the password must have been entered recently.
+    pub(crate) fn require_recent_password(&self) -> Result<()> {
+        match self.reauthenticated_at {
+            Some(t) if self.env.clock.now() - t < REAUTH_VALID_FOR => Ok(()),
+            _ => Err(CoreError::PasswordNeeded),
+        }
+    }
+}
