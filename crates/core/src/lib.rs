@@ -6,6 +6,7 @@
 //! takes an authenticated session and checks the permission itself;
 //! writes take a `&Transaction`, reads a `&Connection`.
 
+pub mod audit;
 pub mod clock;
 pub mod db;
 mod error;

@@ -8,7 +8,10 @@ use crate::{CoreError, Result};
 
 /// Every migration, in order: (version, name, SQL). Version N brings the
 /// schema from N - 1 to N.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "identity", include_str!("migrations/0001_identity.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "identity", include_str!("migrations/0001_identity.sql")),
+    (2, "audit", include_str!("migrations/0002_audit.sql")),
+];
 
 /// The schema version this build writes.
 pub fn latest() -> i64 {

@@ -9,6 +9,8 @@ CREATE TABLE clinic (
 );
 
 -- One row per user; the user's key slot in the seal is named by username.
+-- Failed logins and lockouts are counted outside the sealed database (they
+-- happen before it can be opened): see throttle.rs.
 -- Users are never deleted (the audit trail names them): removal is a status.
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
@@ -23,8 +25,6 @@ CREATE TABLE users (
     totp_pending BLOB,
     -- The last time step accepted: a code is never accepted twice.
     totp_last_step INTEGER,
-    failed_logins INTEGER NOT NULL DEFAULT 0,
-    locked_until TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
