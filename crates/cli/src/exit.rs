@@ -57,9 +57,9 @@ impl From<CoreError> for Failure {
             CoreError::Denied(_) => DENIED,
             CoreError::WrongPassword | CoreError::Totp(_) => CREDENTIALS,
             CoreError::SchemaTooNew { .. } | CoreError::Damaged { .. } => DAMAGED,
-            CoreError::InvalidUsername { .. } | CoreError::InvalidDisplayName { .. } | CoreError::InvalidPolicy { .. } => {
-                USAGE
-            }
+            CoreError::InvalidUsername { .. }
+            | CoreError::InvalidDisplayName { .. }
+            | CoreError::InvalidPolicy { .. } => USAGE,
             _ => OTHER,
         };
         Failure { code, message: e.to_string() }
@@ -70,7 +70,9 @@ impl From<LoginError> for Failure {
     fn from(e: LoginError) -> Failure {
         match e {
             LoginError::Failed | LoginError::CodeNeeded(_) => Failure { code: CREDENTIALS, message: e.to_string() },
-            LoginError::LockedOut { .. } | LoginError::TooSoon { .. } => Failure { code: LOCKED_OUT, message: e.to_string() },
+            LoginError::LockedOut { .. } | LoginError::TooSoon { .. } => {
+                Failure { code: LOCKED_OUT, message: e.to_string() }
+            }
             LoginError::Vault(e) => e.into(),
         }
     }

@@ -69,10 +69,9 @@ pub fn run(cli: Cli) -> Outcome {
             println!("  {}", done.recovery_code.expose_secret());
             println!();
             println!("Authenticator for {admin}: add this to an authenticator app; logins need its code from now on.");
-            println!("  secret: {}", totp::secret_base32(&done.totp_secret));
-            println!("  {}", done.otpauth_uri);
+            println!("  {}", done.otpauth_uri.as_str());
             if std::io::stdout().is_terminal() {
-                println!("{}", totp::qr_for_terminal(&done.otpauth_uri));
+                println!("{}", totp::qr_for_terminal(&done.otpauth_uri)?);
             }
             done.session.logout()?;
             Ok(())
@@ -179,13 +178,24 @@ fn user(session: &mut Session, c: &UserCommand, secrets: &mut Secrets) -> Outcom
                 password: &password,
             };
             let u = session.create_user(&new)?;
-            println!("Created {} ({}); they choose their own password at their first login.", u.username, role.as_str());
+            println!(
+                "Created {} ({}); they choose their own password at their first login.",
+                u.username,
+                role.as_str()
+            );
             Ok(())
         }
         UserCommand::List => {
             for u in session.list_users()? {
                 let totp = if u.totp_enrolled { "totp" } else { "no totp" };
-                println!("{:<20} {:<14} {:<9} {:<8} {}", u.username.as_str(), u.role, u.status.as_str(), totp, u.display_name);
+                println!(
+                    "{:<20} {:<14} {:<9} {:<8} {}",
+                    u.username.as_str(),
+                    u.role,
+                    u.status.as_str(),
+                    totp,
+                    u.display_name
+                );
             }
             Ok(())
         }
@@ -237,15 +247,17 @@ fn filter(f: &Filter) -> Result<chartvault_core::audit::Filter, Failure> {
     let action = f
         .action
         .as_deref()
-        .map(|a| chartvault_core::audit::Action::parse(a).map_err(|e| Failure::usage(e.to_string())))
+        .map(|a| {
+            chartvault_core::audit::Action::parse(a).ok_or_else(|| Failure::usage(format!("no action named {a:?}")))
+        })
         .transpose()?;
     Ok(chartvault_core::audit::Filter {
         username: f.by.clone(),
         action,
         from: time(&f.from)?,
         to: time(&f.to)?,
-        limit: Some(f.limit),
-        offset: f.offset,
+        limit: Some(u64::from(f.limit)),
+        offset: u64::from(f.offset),
         ..Default::default()
     })
 }
@@ -275,7 +287,20 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
         }
         AuditCommand::List(f) => {
             for e in session.audit_list(&filter(f)?)? {
-                println!("{}", e.summary_line());
+                let who = e.actor.username.as_str();
+                let target = match (&e.event.target_kind, &e.event.target_id) {
+                    (Some(k), Some(i)) => format!(" {k}:{i}"),
+                    _ => String::new(),
+                };
+                let detail = e.event.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+                println!(
+                    "{:>6} {} {:<12} {:<20} {:<8}{target}{detail}",
+                    e.seq,
+                    e.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    who,
+                    e.event.action.as_str(),
+                    e.event.outcome.as_str()
+                );
             }
             Ok(())
         }

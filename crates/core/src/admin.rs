@@ -79,9 +79,8 @@ impl Session {
                 return Err(e);
             }
         };
-        let event = Event::new(Action::UserCreated, Outcome::Success)
-            .target("user", name.as_str())
-            .change("role", None, Some(new.role.as_str()));
+        let event =
+            Event::new(Action::UserCreated).target("user", name.as_str()).change("role", None, Some(new.role.as_str()));
         self.audit(&event)?;
         users::by_id(self.vault()?.conn(), id)?.ok_or(CoreError::NoSuchUser(name))
     }
@@ -113,9 +112,11 @@ impl Session {
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         users::set(&tx, user.id, Column::Status, status.as_str(), now)?;
         tx.commit()?;
-        let event = Event::new(action, Outcome::Success)
-            .target("user", user.username.as_str())
-            .change("status", Some(user.status.as_str()), Some(status.as_str()));
+        let event = Event::new(action).target("user", user.username.as_str()).change(
+            "status",
+            Some(user.status.as_str()),
+            Some(status.as_str()),
+        );
         self.audit(&event)
     }
 
@@ -132,9 +133,11 @@ impl Session {
         users::set(&tx, user.id, Column::Status, Status::Active.as_str(), now)?;
         users::set(&tx, user.id, Column::MustChangePassword, true, now)?;
         tx.commit()?;
-        let event = Event::new(Action::UserEnabled, Outcome::Success)
-            .target("user", user.username.as_str())
-            .change("status", Some("disabled"), Some("active"));
+        let event = Event::new(Action::UserEnabled).target("user", user.username.as_str()).change(
+            "status",
+            Some("disabled"),
+            Some("active"),
+        );
         self.audit(&event)
     }
 
@@ -148,7 +151,7 @@ impl Session {
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         users::set(&tx, user.id, Column::MustChangePassword, true, now)?;
         tx.commit()?;
-        self.audit(&Event::new(Action::PasswordReset, Outcome::Success).target("user", user.username.as_str()))
+        self.audit(&Event::new(Action::PasswordReset).target("user", user.username.as_str()))
     }
 
     /// Clears a user's TOTP enrolment (a lost authenticator).
@@ -161,14 +164,14 @@ impl Session {
         users::set(&tx, user.id, Column::TotpLastStep, None::<i64>, now)?;
         tx.execute("DELETE FROM totp_recovery_codes WHERE user_id = ?1", [user.id])?;
         tx.commit()?;
-        self.audit(&Event::new(Action::TotpReset, Outcome::Success).target("user", user.username.as_str()))
+        self.audit(&Event::new(Action::TotpReset).target("user", user.username.as_str()))
     }
 
     /// Lifts a lockout.
     pub fn lift_lockout(&mut self, username: &str) -> Result<()> {
         let user = self.admin_target(username)?;
         Throttle::of(&self.dir).clear(user.username.as_str())?;
-        self.audit(&Event::new(Action::LockoutLifted, Outcome::Success).target("user", user.username.as_str()))
+        self.audit(&Event::new(Action::LockoutLifted).target("user", user.username.as_str()))
     }
 
     /// Revocation: a new vault key sealed to the remaining users' slots and
@@ -179,7 +182,7 @@ impl Session {
         self.require_recent_password()?;
         let result = self.vault_mut()?.rotate_keys(None, progress);
         let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failed };
-        self.audit(&Event::new(Action::Revocation, outcome))?;
+        self.audit(&Event::new(Action::Revocation).outcome(outcome))?;
         Ok(result?)
     }
 
@@ -188,31 +191,37 @@ impl Session {
         self.active()?;
         let name = self.user.username.clone();
         if self.vault()?.check_password(name.as_str(), old).is_err() {
-            self.audit(&Event::new(Action::LoginFailed, Outcome::Failed).detail("wrong password when changing it".to_owned()))?;
+            self.audit(
+                &Event::new(Action::LoginFailed)
+                    .outcome(Outcome::Failed)
+                    .detail("wrong password when changing it".to_owned()),
+            )?;
             return Err(CoreError::WrongPassword);
         }
         let display = self.user.display_name.clone();
         self.check_password_policy(new, &name, &display)?;
         self.vault()?.change_password(name.as_str(), new, None)?;
         let now = self.env.clock.now();
+        let id = self.user.id;
         let tx = self.vault_mut()?.conn_mut().transaction()?;
-        users::set(&tx, self.user.id, Column::MustChangePassword, false, now)?;
+        users::set(&tx, id, Column::MustChangePassword, false, now)?;
         tx.commit()?;
         self.user.must_change_password = false;
         self.reauthenticated_at = Some(now);
-        self.audit(&Event::new(Action::PasswordChanged, Outcome::Success).target("user", name.as_str()))
+        self.audit(&Event::new(Action::PasswordChanged).target("user", name.as_str()))
     }
 
     /// Starts TOTP enrolment: a new secret, kept pending until a code from
     /// it is confirmed. Returns the `otpauth://` URI to show (and encode as
     /// a QR code).
-    pub fn begin_totp_enrolment(&mut self) -> Result<(totp::TotpSecret, String)> {
+    pub fn begin_totp_enrolment(&mut self) -> Result<(totp::TotpSecret, zeroize::Zeroizing<String>)> {
         self.active()?;
         let secret = totp::TotpSecret::generate()?;
         let uri = totp::otpauth_uri(&secret, &self.clinic_name()?, self.user.username.as_str());
         let now = self.env.clock.now();
+        let id = self.user.id;
         let tx = self.vault_mut()?.conn_mut().transaction()?;
-        users::set(&tx, self.user.id, Column::TotpPending, secret.expose_secret().to_vec(), now)?;
+        users::set(&tx, id, Column::TotpPending, secret.expose_secret().to_vec(), now)?;
         tx.commit()?;
         Ok((secret, uri))
     }
@@ -221,17 +230,20 @@ impl Session {
     pub fn confirm_totp_enrolment(&mut self, code: &str) -> Result<()> {
         self.active()?;
         let pending: Option<Vec<u8>> =
-            self.vault()?.conn().query_row("SELECT totp_pending FROM users WHERE id = ?1", [self.user.id], |r| r.get(0))?;
-        let secret = totp::TotpSecret::from_bytes(&pending.unwrap_or_default()).ok_or(CoreError::TotpNotEnrolled)?;
+            self.vault()?
+                .conn()
+                .query_row("SELECT totp_pending FROM users WHERE id = ?1", [self.user.id], |r| r.get(0))?;
+        let secret = totp::TotpSecret::from_bytes(&pending.ok_or(CoreError::TotpNotEnrolled)?)?;
         let step = totp::check(&secret, code, self.env.clock.now(), None).map_err(CoreError::Totp)?;
         let now = self.env.clock.now();
+        let id = self.user.id;
         let tx = self.vault_mut()?.conn_mut().transaction()?;
-        users::set(&tx, self.user.id, Column::TotpSecret, secret.expose_secret().to_vec(), now)?;
-        users::set(&tx, self.user.id, Column::TotpPending, None::<Vec<u8>>, now)?;
-        users::set(&tx, self.user.id, Column::TotpLastStep, step, now)?;
+        users::set(&tx, id, Column::TotpSecret, secret.expose_secret().to_vec(), now)?;
+        users::set(&tx, id, Column::TotpPending, None::<Vec<u8>>, now)?;
+        users::set(&tx, id, Column::TotpLastStep, step, now)?;
         tx.commit()?;
         self.user.totp_enrolled = true;
-        self.audit(&Event::new(Action::TotpEnrolled, Outcome::Success).target("user", self.user.username.as_str()))
+        self.audit(&Event::new(Action::TotpEnrolled).target("user", self.user.username.as_str()))
     }
 
     /// Sets a policy (administrators, with the password entered recently).
@@ -242,10 +254,9 @@ impl Session {
         let change = Policy::set(&tx, key, value)?;
         tx.commit()?;
         self.policy = Policy::load(self.vault()?.conn())?;
-        let mut event = Event::new(Action::PolicyChanged, Outcome::Success).target("policy", key);
+        let mut event = Event::new(Action::PolicyChanged).target("policy", key);
         event.changes.push(change.clone());
         self.audit(&event)?;
         Ok(change)
     }
 }
-

@@ -144,8 +144,7 @@ impl FailureQueue {
         )
         .map_err(|_| CoreError::Damaged { path: self.path.clone(), what: "the published queue key" })?;
         ct.extend_from_slice(&tag.to_bytes());
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
+        let mut f = crate::files::private()
             .append(true)
             .open(&self.path)
             .map_err(|e| CoreError::io("cannot open", &self.path, e))?;

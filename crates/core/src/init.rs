@@ -6,7 +6,7 @@ use chartvault_seal::{CreateOptions, RecoveryCode, SecretString, Unlock, Vault};
 use secrecy::ExposeSecret;
 
 use crate::access::Role;
-use crate::audit::{self, Action, Actor, AuditKey, Event, Outcome};
+use crate::audit::{self, Action, Actor, AuditKey, Event};
 use crate::auth::{password_policy, totp};
 use crate::failure_queue::FailureQueue;
 use crate::session::{Env, Session};
@@ -35,7 +35,7 @@ pub struct Initialized {
     /// need a code from it.
     pub totp_secret: totp::TotpSecret,
     /// The same as an `otpauth://` URI for an authenticator app (and QR).
-    pub otpauth_uri: String,
+    pub otpauth_uri: zeroize::Zeroizing<String>,
 }
 
 /// Checks a clinic name: 1 to 200 characters, no control characters.
@@ -49,7 +49,13 @@ pub fn check_clinic_name(name: &str) -> Result<String> {
 
 /// Makes a vault in `dir` for the clinic `clinic` with its first
 /// administrator, who is logged in.
-pub fn init(dir: &Path, clinic: &str, admin: &FirstAdmin<'_>, env: &Env, create: &CreateOptions) -> Result<Initialized> {
+pub fn init(
+    dir: &Path,
+    clinic: &str,
+    admin: &FirstAdmin<'_>,
+    env: &Env,
+    create: &CreateOptions,
+) -> Result<Initialized> {
     let clinic = check_clinic_name(clinic)?;
     let username = Username::parse(admin.username)?;
     let display = users::check_display_name(admin.display_name)?;
@@ -70,11 +76,13 @@ pub fn init(dir: &Path, clinic: &str, admin: &FirstAdmin<'_>, env: &Env, create:
     let key = AuditKey::load_or_create(&tx)?;
     let actor = Actor { user_id: Some(id), username: username.to_string() };
     for event in [
-        Event::new(Action::Init, Outcome::Success).target("clinic", &clinic),
-        Event::new(Action::UserCreated, Outcome::Success)
-            .target("user", username.as_str())
-            .change("role", None, Some(Role::Administrator.as_str())),
-        Event::new(Action::TotpEnrolled, Outcome::Success).target("user", username.as_str()),
+        Event::new(Action::Init).target("clinic", &clinic),
+        Event::new(Action::UserCreated).target("user", username.as_str()).change(
+            "role",
+            None,
+            Some(Role::Administrator.as_str()),
+        ),
+        Event::new(Action::TotpEnrolled).target("user", username.as_str()),
     ] {
         audit::append(&tx, &key, &actor, &env.workstation, now, &event)?;
     }
@@ -113,7 +121,7 @@ pub fn recover_admin(
     users::set(&tx, user.id, Column::MustChangePassword, false, now)?;
     let key = AuditKey::load_or_create(&tx)?;
     let actor = Actor { user_id: None, username: "recovery code".to_owned() };
-    let event = Event::new(Action::PasswordReset, Outcome::Success)
+    let event = Event::new(Action::PasswordReset)
         .target("user", name.as_str())
         .detail("opened with the recovery code".to_owned());
     audit::append(&tx, &key, &actor, &env.workstation, now, &event)?;

@@ -8,15 +8,18 @@
 
 pub mod access;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod db;
 mod error;
 pub mod failure_queue;
+mod files;
 pub mod init;
 pub mod policy;
 pub mod session;
 pub mod throttle;
+mod trail;
 pub mod users;
 
 pub use error::{CoreError, Result};

@@ -121,7 +121,10 @@ impl Policy {
         let old = p.entries().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v);
         p.apply(key, value)?;
         let new = p.entries().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v);
-        tx.execute("INSERT OR REPLACE INTO policy(key, value) VALUES (?1, ?2)", (key, new.clone().unwrap_or_default()))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO policy(key, value) VALUES (?1, ?2)",
+            (key, new.clone().unwrap_or_default()),
+        )?;
         Ok(Change { field: key.to_owned(), old, new })
     }
 }
@@ -139,12 +142,16 @@ mod tests {
         let c = Policy::set(&tx, "idle_timeout_minutes", "5").unwrap();
         assert_eq!((c.old.as_deref(), c.new.as_deref()), (Some("10"), Some("5")));
         Policy::set(&tx, "totp_required_roles", "provider, staff").unwrap();
-        for (k, v) in [("idle_timeout_minutes", "0"), ("lockout_after", "x"), ("nope", "1"), ("totp_required_roles", "king")] {
+        for (k, v) in
+            [("idle_timeout_minutes", "0"), ("lockout_after", "x"), ("nope", "1"), ("totp_required_roles", "king")]
+        {
             assert!(matches!(Policy::set(&tx, k, v), Err(CoreError::InvalidPolicy { .. })), "{k}={v}");
         }
         tx.commit().unwrap();
         let p = Policy::load(&conn).unwrap();
         assert_eq!(p.idle_timeout, Duration::minutes(5));
-        assert!(p.totp_required(Role::Staff) && p.totp_required(Role::Administrator) && !p.totp_required(Role::Auditor));
+        assert!(
+            p.totp_required(Role::Staff) && p.totp_required(Role::Administrator) && !p.totp_required(Role::Auditor)
+        );
     }
 }

@@ -160,11 +160,14 @@ pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Res
         let _ = Vault::open(dir, Unlock::Password { slot: "-", password: creds.password }, &env.open);
         return Err(fail("invalid user name"));
     };
-    let vault = match Vault::open(dir, Unlock::Password { slot: username.as_str(), password: creds.password }, &env.open) {
-        Ok(v) => v,
-        Err(SealError::WrongPassword | SealError::NoSuchSlot(_)) => return Err(fail("wrong user name or password")),
-        Err(e) => return Err(LoginError::Vault(e.into())),
-    };
+    let vault =
+        match Vault::open(dir, Unlock::Password { slot: username.as_str(), password: creds.password }, &env.open) {
+            Ok(v) => v,
+            Err(SealError::WrongPassword | SealError::NoSuchSlot(_)) => {
+                return Err(fail("wrong user name or password"));
+            }
+            Err(e) => return Err(LoginError::Vault(e.into())),
+        };
     let session = Session::resume(dir, vault, &username, env).map_err(LoginError::Vault)?;
     let Some(mut session) = session else {
         return Err(fail("account disabled or removed"));
@@ -233,11 +236,12 @@ impl Session {
             [self.user.id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let secret = totp::TotpSecret::from_bytes(&secret.unwrap_or_default()).ok_or(CoreError::TotpNotEnrolled)?;
+        let secret = totp::TotpSecret::from_bytes(&secret.ok_or(CoreError::TotpNotEnrolled)?)?;
         let step = totp::check(&secret, code, self.env.clock.now(), last).map_err(CoreError::Totp)?;
         let now = self.env.clock.now();
+        let id = self.user.id;
         let tx = self.vault_mut()?.conn_mut().transaction()?;
-        users::set(&tx, self.user.id, users::Column::TotpLastStep, step, now)?;
+        users::set(&tx, id, users::Column::TotpLastStep, step, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -262,10 +266,10 @@ impl Session {
                     format!("a queued failed-login record (line {}) did not open: damaged or not this vault's", u.line),
                 ),
             };
-            let event = Event::new(Action::LoginFailed, Outcome::Failed).detail(detail);
+            let event = Event::new(Action::LoginFailed).outcome(Outcome::Failed).detail(detail);
             self.append_as(&actor, &ws, at, &event)?;
         }
-        let event = Event::new(Action::Login, Outcome::Success);
+        let event = Event::new(Action::Login);
         self.audit(&event)
     }
 
@@ -291,6 +295,14 @@ impl Session {
 
     pub(crate) fn vault_mut(&mut self) -> Result<&mut Vault> {
         self.vault.as_mut().ok_or(CoreError::Locked)
+    }
+
+    pub(crate) fn audit_key(&self) -> Result<AuditKey> {
+        self.audit_key.clone().ok_or(CoreError::Locked)
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.env.clock.now()
     }
 
     /// The user of this session.
@@ -336,7 +348,7 @@ impl Session {
         if self.vault.is_none() {
             return Ok(());
         }
-        let event = Event::new(Action::Lock, Outcome::Success).detail(why.to_owned());
+        let event = Event::new(Action::Lock).detail(why.to_owned());
         let audited = self.audit(&event);
         self.audit_key = None;
         self.reauthenticated_at = None;
@@ -354,14 +366,14 @@ impl Session {
         let creds = Credentials { username: self.user.username.as_str(), password, code };
         let fresh = login(&self.dir, &creds, &self.env)?;
         *self = fresh;
-        let event = Event::new(Action::Unlock, Outcome::Success);
+        let event = Event::new(Action::Unlock);
         self.audit(&event).map_err(LoginError::Vault)
     }
 
     /// Ends the session.
     pub fn logout(mut self) -> Result<()> {
         if self.vault.is_some() {
-            self.audit(&Event::new(Action::Logout, Outcome::Success))?;
+            self.audit(&Event::new(Action::Logout))?;
         }
         self.audit_key = None;
         if let Some(v) = self.vault.take() {
@@ -390,7 +402,8 @@ impl Session {
         let now = self.env.clock.now();
         let decision = access::allowed(self.vault()?.conn(), self.user.id, self.role, permission, patient, now)?;
         if decision == Decision::Denied {
-            let mut event = Event::new(Action::PermissionDenied, Outcome::Denied).detail(permission.name().to_owned());
+            let mut event =
+                Event::new(Action::PermissionDenied).outcome(Outcome::Denied).detail(permission.name().to_owned());
             event.patient_id = patient;
             self.audit(&event)?;
             return Err(CoreError::Denied(permission));
@@ -409,7 +422,9 @@ impl Session {
                 Ok(())
             }
             Err(SealError::WrongPassword) => {
-                let event = Event::new(Action::LoginFailed, Outcome::Failed).detail("wrong password when asked again".to_owned());
+                let event = Event::new(Action::LoginFailed)
+                    .outcome(Outcome::Failed)
+                    .detail("wrong password when asked again".to_owned());
                 self.audit(&event)?;
                 Err(CoreError::WrongPassword)
             }

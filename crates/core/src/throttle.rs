@@ -196,7 +196,7 @@ impl Throttle {
             text.push_str(&format!("{k} {} {} {locked}\n", e.failures, e.last));
         }
         let tmp = self.path.with_extension("throttle.tmp");
-        std::fs::write(&tmp, text).map_err(|e| CoreError::io("cannot write", &tmp, e))?;
+        crate::files::write_private(&tmp, text.as_bytes()).map_err(|e| CoreError::io("cannot write", &tmp, e))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| CoreError::io("cannot replace", &self.path, e))
     }
 }

@@ -136,7 +136,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, username, display_name, role, status, must_change_password, totp_secret IS NOT NULL, created_at";
+const COLUMNS: &str =
+    "id, username, display_name, role, status, must_change_password, totp_secret IS NOT NULL, created_at";
 
 fn from_row(r: &Row<'_>) -> chartvault_seal::rusqlite::Result<User> {
     let bad = |i, what: &str| {
@@ -221,7 +222,6 @@ pub(crate) enum Column {
     Role,
     Status,
     MustChangePassword,
-    DisplayName,
     TotpSecret,
     TotpPending,
     TotpLastStep,
@@ -233,7 +233,6 @@ impl Column {
             Column::Role => "role",
             Column::Status => "status",
             Column::MustChangePassword => "must_change_password",
-            Column::DisplayName => "display_name",
             Column::TotpSecret => "totp_secret",
             Column::TotpPending => "totp_pending",
             Column::TotpLastStep => "totp_last_step",
@@ -287,11 +286,17 @@ mod tests {
         let tx = conn.transaction().unwrap();
         let alice = Username::parse("alice").unwrap();
         let id = insert(&tx, &alice, "Alice A.", "provider", true, now).unwrap();
-        assert!(matches!(insert(&tx, &Username::parse("ALICE").unwrap(), "x", "staff", false, now), Err(CoreError::UserExists(_))));
+        assert!(matches!(
+            insert(&tx, &Username::parse("ALICE").unwrap(), "x", "staff", false, now),
+            Err(CoreError::UserExists(_))
+        ));
         set(&tx, id, Column::Status, Status::Disabled.as_str(), now).unwrap();
         tx.commit().unwrap();
         let u = by_name(&conn, &alice).unwrap().unwrap();
-        assert_eq!((u.id, u.role.as_str(), u.status, u.must_change_password, u.totp_enrolled), (id, "provider", Status::Disabled, true, false));
+        assert_eq!(
+            (u.id, u.role.as_str(), u.status, u.must_change_password, u.totp_enrolled),
+            (id, "provider", Status::Disabled, true, false)
+        );
         assert_eq!(list(&conn).unwrap().len(), 1);
         assert_eq!(by_id(&conn, id).unwrap().unwrap().username, alice);
     }

@@ -1,0 +1,86 @@
+//! The audit trail, the vault's keys and roles, as session operations.
+
+use crate::access::{self, Effect, Permission, Role};
+use crate::audit::{self, Action, Entry, Event, Filter, Outcome, Report};
+use crate::session::Session;
+use crate::users::{self, Column};
+use crate::{CoreError, Result};
+
+impl Session {
+    /// Verifies the audit chain (administrators, auditors); `progress` is
+    /// called with (done, total) entries.
+    pub fn audit_verify(&mut self, progress: Option<&mut dyn FnMut(u64, u64)>) -> Result<Report> {
+        self.require(Permission::AuditRead, None)?;
+        let key = self.audit_key()?;
+        let conn = self.vault()?.conn();
+        match progress {
+            Some(p) => audit::verify_with_progress(conn, &key, p),
+            None => audit::verify(conn, &key),
+        }
+    }
+
+    /// Entries matching `filter`.
+    pub fn audit_list(&mut self, filter: &Filter) -> Result<Vec<Entry>> {
+        self.require(Permission::AuditRead, None)?;
+        audit::query(self.vault()?.conn(), filter)
+    }
+
+    /// Writes the entries matching `filter` as CSV; the export is audited.
+    pub fn audit_export(&mut self, filter: &Filter, writer: impl std::io::Write) -> Result<u64> {
+        self.require(Permission::AuditExport, None)?;
+        let n = audit::export_csv(self.vault()?.conn(), filter, writer)?;
+        self.audit(&Event::new(Action::Export).target("audit_trail", format!("{n} entries")))?;
+        Ok(n)
+    }
+
+    /// Reseals every page under a new data key (administrators, with the
+    /// password entered recently).
+    pub fn rekey(&mut self) -> Result<()> {
+        self.require(Permission::Rekey, None)?;
+        self.require_recent_password()?;
+        let result = self.vault_mut()?.rekey();
+        let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failed };
+        self.audit(&Event::new(Action::Rekey).outcome(outcome))?;
+        Ok(result?)
+    }
+
+    /// Changes a user's role.
+    pub fn set_role(&mut self, username: &str, role: Role) -> Result<()> {
+        self.require(Permission::UserAdmin, None)?;
+        self.require_recent_password()?;
+        let name = users::Username::parse(username)?;
+        let user = users::by_name(self.vault()?.conn(), &name)?.ok_or(CoreError::NoSuchUser(name))?;
+        if user.id == self.user().id {
+            return Err(CoreError::NotOnYourself);
+        }
+        let now = self.now();
+        let tx = self.vault_mut()?.conn_mut().transaction()?;
+        users::set(&tx, user.id, Column::Role, role.as_str(), now)?;
+        tx.commit()?;
+        let event = Event::new(Action::RoleChanged).target("user", user.username.as_str()).change(
+            "role",
+            Some(&user.role),
+            Some(role.as_str()),
+        );
+        self.audit(&event)
+    }
+
+    /// Grants or denies one permission to one user beyond their role
+    /// (`None` clears the override).
+    pub fn set_override(&mut self, username: &str, permission: Permission, effect: Option<Effect>) -> Result<()> {
+        self.require(Permission::UserAdmin, None)?;
+        self.require_recent_password()?;
+        let name = users::Username::parse(username)?;
+        let user = users::by_name(self.vault()?.conn(), &name)?.ok_or(CoreError::NoSuchUser(name))?;
+        let (me, now) = (self.user().id, self.now());
+        let tx = self.vault_mut()?.conn_mut().transaction()?;
+        let before = access::set_override(&tx, user.id, permission, effect, me, now)?;
+        tx.commit()?;
+        let event = Event::new(Action::PermissionChanged).target("user", user.username.as_str()).change(
+            permission.name(),
+            before.map(|e| e.as_str()),
+            effect.map(|e| e.as_str()),
+        );
+        self.audit(&event)
+    }
+}
