@@ -3,6 +3,9 @@
 //! per-user data directory) and `--user NAME`; secrets come from a prompt
 //! or, with `--password-stdin`, from standard input, never from arguments.
 
+// Printing results is what a command does; libraries must not.
+#![allow(clippy::print_stdout)]
+
 mod args;
 mod exit;
 mod run;

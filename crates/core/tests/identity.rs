@@ -1,0 +1,254 @@
+//! Identity end to end through core, on real sealed vaults, with the clock
+//! injected: login with TOTP, throttling and lockout, queued failures in the
+//! audit trail, permissions enforced and denials audited, idle lock,
+//! forced password change, asking for the password again, revocation.
+
+use std::sync::Arc;
+
+use chartvault_core::CoreError;
+use chartvault_core::access::{Permission, Role};
+use chartvault_core::admin::NewUser;
+use chartvault_core::audit::{Action, Filter, Outcome, Workstation};
+use chartvault_core::auth::totp;
+use chartvault_core::clock::{Clock, ManualClock};
+use chartvault_core::init::{FirstAdmin, Initialized, init};
+use chartvault_core::session::{Credentials, Env, LoginError, Session, login};
+use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, SecretString, Unlock, Vault};
+use chrono::{DateTime, Duration, Utc};
+
+const ADMIN_PW: &str = "Violet kettle 47 marching north";
+const STAFF_PW: &str = "Seven quiet lanterns over Brno";
+const STAFF_NEW_PW: &str = "Copper heron waits by the weir";
+
+fn pw(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    clock: Arc<ManualClock>,
+    env: Env,
+    secret: totp::TotpSecret,
+}
+
+impl World {
+    fn vault(&self) -> std::path::PathBuf {
+        self.dir.path().join("vault")
+    }
+
+    fn code(&self) -> String {
+        totp::code_at(&self.secret, self.clock.now()).to_string()
+    }
+
+    /// Moves to the next TOTP step, so a fresh code can be used.
+    fn next_step(&self) {
+        self.clock.advance(Duration::seconds(30));
+    }
+
+    fn admin(&self) -> Session {
+        self.next_step();
+        let code = self.code();
+        let password = pw(ADMIN_PW);
+        login(&self.vault(), &Credentials { username: "ada", password: &password, code: Some(&code) }, &self.env)
+            .expect("admin login")
+    }
+
+    fn try_login(&self, user: &str, password: &str, code: Option<&str>) -> Result<Session, LoginError> {
+        let password = pw(password);
+        login(&self.vault(), &Credentials { username: user, password: &password, code }, &self.env)
+    }
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = DateTime::<Utc>::from_timestamp(1_900_000_000, 0).unwrap();
+    let clock = Arc::new(ManualClock::at(t0));
+    let env = Env {
+        clock: clock.clone(),
+        workstation: Workstation::new("front-desk", "ws-0001"),
+        open: OpenOptions::default(),
+    };
+    let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
+    let password = pw(ADMIN_PW);
+    let admin = FirstAdmin { username: "ada", display_name: "Ada Admin", password: &password };
+    let Initialized { session, totp_secret, .. } =
+        init(&dir.path().join("vault"), "Riverside Family Clinic", &admin, &env, &create).unwrap();
+    session.logout().unwrap();
+    World { dir, clock, env, secret: totp_secret }
+}
+
+fn add_staff(w: &World) {
+    let mut s = w.admin();
+    let password = pw(STAFF_PW);
+    s.create_user(&NewUser { username: "sam", display_name: "Sam Staff", role: Role::Staff, password: &password })
+        .unwrap();
+    s.logout().unwrap();
+}
+
+fn actions(s: &mut Session, action: Action) -> Vec<chartvault_core::audit::Entry> {
+    s.audit_list(&Filter { action: Some(action), ..Filter::default() }).unwrap()
+}
+
+#[test]
+fn an_administrator_needs_the_code_and_a_code_is_never_accepted_twice() {
+    let w = world();
+    // Without a code: the vault opened, the code is asked for.
+    w.next_step();
+    match w.try_login("ada", ADMIN_PW, None) {
+        Err(LoginError::CodeNeeded(pending)) => {
+            let s = pending.finish(&w.code()).expect("the right code completes the login");
+            s.logout().unwrap();
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same code again, in the same step: refused (replay).
+    let code = w.code();
+    assert!(matches!(w.try_login("ada", ADMIN_PW, Some(&code)), Err(LoginError::Failed)));
+    // One step later, the code of that step works; two steps ahead does not.
+    w.clock.advance(Duration::seconds(2));
+    w.next_step();
+    let ahead = totp::code_at(&w.secret, w.clock.now() + Duration::seconds(60)).to_string();
+    assert!(matches!(w.try_login("ada", ADMIN_PW, Some(&ahead)), Err(LoginError::Failed)));
+    w.next_step();
+    // The previous step's code: later than the last accepted one, so fresh.
+    let behind = totp::code_at(&w.secret, w.clock.now() - Duration::seconds(30)).to_string();
+    w.try_login("ada", ADMIN_PW, Some(&behind)).expect("one step behind is accepted").logout().unwrap();
+    for bad in ["12345", "1234567", "abcdef", ""] {
+        w.clock.advance(Duration::seconds(10));
+        assert!(
+            matches!(w.try_login("ada", ADMIN_PW, Some(bad)), Err(LoginError::Failed | LoginError::LockedOut { .. })),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn failures_throttle_then_lock_out_and_reach_the_audit_trail_at_the_next_login() {
+    let w = world();
+    add_staff(&w);
+    // An unknown name and a wrong password look the same.
+    let unknown = w.try_login("nobody", "whatever password", None).unwrap_err().to_string();
+    w.clock.advance(Duration::seconds(10));
+    let wrong = w.try_login("sam", "not the password", None).unwrap_err().to_string();
+    assert_eq!(unknown, wrong);
+    // Right away again: wait first.
+    assert!(matches!(w.try_login("sam", STAFF_PW, None), Err(LoginError::TooSoon { .. })));
+    for _ in 0..4 {
+        w.clock.advance(Duration::seconds(10));
+        let _ = w.try_login("sam", "not the password", None);
+    }
+    w.clock.advance(Duration::seconds(10));
+    // Locked out: even the right password is refused.
+    assert!(matches!(w.try_login("sam", STAFF_PW, None), Err(LoginError::LockedOut { .. })));
+    // The administrator lifts it (asking for the password again first).
+    let mut admin = w.admin();
+    admin.reauthenticate(&pw(ADMIN_PW)).unwrap();
+    admin.lift_lockout("sam").unwrap();
+    let failed = actions(&mut admin, Action::LoginFailed);
+    let names: Vec<&str> = failed.iter().map(|e| e.actor.username.as_str()).collect();
+    assert!(names.contains(&"nobody"), "{names:?}");
+    assert_eq!(names.iter().filter(|n| **n == "sam").count(), 6, "{names:?}");
+    assert!(failed.iter().all(|e| e.workstation.host == "front-desk" && e.event.outcome == Outcome::Failed));
+    admin.logout().unwrap();
+    // Sam logs in, and must choose a new password before anything else.
+    w.clock.advance(Duration::seconds(10));
+    let mut sam = w.try_login("sam", STAFF_PW, None).expect("after the lockout is lifted");
+    assert!(matches!(sam.require(Permission::PatientRead, None), Err(CoreError::MustChangePassword)));
+    assert!(matches!(sam.change_own_password(&pw(STAFF_PW), &pw("short")), Err(CoreError::PasswordPolicy(_))));
+    sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
+    sam.require(Permission::PatientRead, None).unwrap();
+    sam.logout().unwrap();
+    w.clock.advance(Duration::seconds(10));
+    assert!(w.try_login("sam", STAFF_PW, None).is_err());
+}
+
+#[test]
+fn a_denied_operation_changes_nothing_and_is_audited() {
+    let w = world();
+    add_staff(&w);
+    let mut sam = w.try_login("sam", STAFF_PW, None).unwrap();
+    sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
+    let other = pw("Another long passphrase 88");
+    let e = sam
+        .create_user(&NewUser { username: "eve", display_name: "Eve", role: Role::Administrator, password: &other })
+        .unwrap_err();
+    assert!(matches!(e, CoreError::Denied(Permission::UserAdmin)), "{e:?}");
+    assert!(matches!(sam.list_users(), Err(CoreError::Denied(_))));
+    assert!(matches!(sam.audit_verify(None), Err(CoreError::Denied(Permission::AuditRead))));
+    sam.logout().unwrap();
+    let mut admin = w.admin();
+    assert!(admin.list_users().unwrap().iter().all(|u| u.username.as_str() != "eve"), "nothing created");
+    let denied = actions(&mut admin, Action::PermissionDenied);
+    assert_eq!(denied.len(), 3, "{denied:?}");
+    assert!(denied.iter().all(|e| e.actor.username == "sam" && e.event.outcome == Outcome::Denied));
+    assert!(admin.audit_verify(None).unwrap().is_ok());
+}
+
+#[test]
+fn an_idle_session_locks_drops_its_keys_and_unlocks_with_password_and_code() {
+    let w = world();
+    let mut s = w.admin();
+    s.require(Permission::UserAdmin, None).unwrap();
+    w.clock.advance(Duration::minutes(9));
+    s.require(Permission::UserAdmin, None).expect("still within the 10 minutes");
+    w.clock.advance(Duration::minutes(10));
+    assert!(matches!(s.require(Permission::UserAdmin, None), Err(CoreError::Locked)));
+    assert!(s.is_locked());
+    assert!(matches!(s.audit_verify(None), Err(CoreError::Locked)));
+    // The vault is closed: another process could now open it.
+    drop(
+        Vault::open(&w.vault(), Unlock::Password { slot: "ada", password: &pw(ADMIN_PW) }, &OpenOptions::default())
+            .unwrap(),
+    );
+    w.next_step();
+    assert!(s.unlock(&pw("wrong password entirely"), Some(&w.code())).is_err());
+    w.clock.advance(Duration::seconds(5));
+    w.next_step();
+    s.unlock(&pw(ADMIN_PW), Some(&w.code())).unwrap();
+    assert!(!s.is_locked());
+    let locks = actions(&mut s, Action::Lock);
+    assert_eq!(locks.last().unwrap().event.detail.as_deref(), Some("idle timeout"));
+    // Explicit lock too.
+    s.lock().unwrap();
+    assert!(s.is_locked());
+}
+
+#[test]
+fn sensitive_actions_ask_for_the_password_again_after_five_minutes() {
+    let w = world();
+    let mut s = w.admin();
+    s.set_policy("idle_timeout_minutes", "30").unwrap();
+    w.clock.advance(Duration::minutes(6));
+    assert!(matches!(s.set_policy("lockout_after", "7"), Err(CoreError::PasswordNeeded)));
+    assert!(matches!(s.reauthenticate(&pw("not it at all")), Err(CoreError::WrongPassword)));
+    s.reauthenticate(&pw(ADMIN_PW)).unwrap();
+    s.set_policy("lockout_after", "7").unwrap();
+    assert_eq!(s.policy().lockout_after, 7);
+    let changes = actions(&mut s, Action::PolicyChanged);
+    assert_eq!(changes.len(), 2);
+}
+
+#[test]
+fn removing_a_user_with_rotation_leaves_their_old_key_file_opening_nothing() {
+    let w = world();
+    add_staff(&w);
+    let old_keys = std::fs::read(w.vault().join(chartvault_seal::KEYS_FILE)).unwrap();
+    let mut admin = w.admin();
+    admin.remove_user("sam").unwrap();
+    admin.rotate_keys(None).unwrap();
+    assert!(admin.audit_verify(None).unwrap().is_ok(), "the chain survives the rotation");
+    admin.rekey().unwrap();
+    assert!(admin.audit_verify(None).unwrap().is_ok(), "and the rekey");
+    let revocations = actions(&mut admin, Action::Revocation);
+    assert_eq!(revocations.len(), 1);
+    admin.logout().unwrap();
+    // Sam cannot log in, and the old key file beside today's database opens nothing.
+    w.clock.advance(Duration::seconds(10));
+    assert!(w.try_login("sam", STAFF_PW, None).is_err());
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(w.vault().join(chartvault_seal::DB_FILE), copy.path().join(chartvault_seal::DB_FILE)).unwrap();
+    std::fs::write(copy.path().join(chartvault_seal::KEYS_FILE), old_keys).unwrap();
+    let r =
+        Vault::open(copy.path(), Unlock::Password { slot: "sam", password: &pw(STAFF_PW) }, &OpenOptions::default());
+    assert!(r.is_err(), "the removed user's old slot opens the rotated vault");
+}
