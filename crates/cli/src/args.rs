@@ -54,6 +54,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Your own account: password, authenticator, recovery codes.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Reseal every page under a new data key.
     Rekey,
     /// Open the vault with the recovery code and set a new password for an
@@ -166,4 +169,16 @@ pub struct Filter {
     /// Skip this many.
     #[arg(long, default_value_t = 0)]
     pub offset: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Change your password (asks for the new one).
+    Password,
+    /// Enrol an authenticator: shows its otpauth:// URI (and QR code), then
+    /// asks for a code from it to confirm.
+    TotpEnroll,
+    /// Issue ten single-use recovery codes for a lost authenticator (any
+    /// earlier set stops working).
+    RecoveryCodes,
 }

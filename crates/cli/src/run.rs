@@ -14,7 +14,7 @@ use chartvault_core::session::{Credentials, Env, LoginError, Session, login};
 use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, RekeyProgress};
 use secrecy::ExposeSecret;
 
-use crate::args::{AuditCommand, Cli, Command, Filter, PolicyCommand, Target, UserCommand};
+use crate::args::{AccountCommand, AuditCommand, Cli, Command, Filter, PolicyCommand, Target, UserCommand};
 use crate::exit::Failure;
 use crate::secrets::Secrets;
 
@@ -157,6 +157,7 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
             Ok(())
         }
         Command::Audit(c) => audit(session, c),
+        Command::Account(c) => account(session, c, secrets),
         Command::Rekey => {
             session.rekey()?;
             println!("Rekeyed: every page sealed under a new data key.");
@@ -164,6 +165,35 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
         }
         Command::Init { .. } | Command::Recovery { .. } => unreachable!("handled before logging in"),
     }
+}
+
+fn account(session: &mut Session, c: &AccountCommand, secrets: &mut Secrets) -> Outcome {
+    match c {
+        AccountCommand::Password => {
+            let old = secrets.next("current password")?;
+            let new = secrets.new_password("new password")?;
+            session.change_own_password(&old, &new)?;
+            println!("Password changed.");
+        }
+        AccountCommand::TotpEnroll => {
+            let (_secret, uri) = session.begin_totp_enrolment()?;
+            println!("Add this to an authenticator app:");
+            println!("  {}", uri.as_str());
+            if std::io::stdout().is_terminal() {
+                println!("{}", totp::qr_for_terminal(&uri)?);
+            }
+            let code = secrets.next("a code from the new authenticator")?;
+            session.confirm_totp_enrolment(code.expose_secret())?;
+            println!("Authenticator enrolled: logins need its code from now on.");
+        }
+        AccountCommand::RecoveryCodes => {
+            println!("Recovery codes (each works once in place of an authenticator code; keep them safe):");
+            for c in session.issue_totp_recovery_codes()? {
+                println!("  {}", c.expose_secret());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn user(session: &mut Session, c: &UserCommand, secrets: &mut Secrets) -> Outcome {

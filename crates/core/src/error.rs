@@ -154,6 +154,9 @@ pub enum CoreError {
     /// A sensitive action needs the password entered again.
     #[error("enter your password again to do this")]
     PasswordNeeded,
+    /// The policy requires this user's role to use TOTP: enrol first.
+    #[error("your role must use an authenticator: enrol one first")]
+    TotpEnrolmentRequired,
     /// No TOTP secret is enrolled (or pending) for this.
     #[error("no authenticator is enrolled")]
     TotpNotEnrolled,

@@ -29,6 +29,9 @@ use crate::throttle::{Refusal, Throttle};
 use crate::users::{self, Status, User, Username};
 use crate::{CoreError, Result};
 
+/// The reason queued when a failure locks a name out (audited as a lockout).
+const LOCKOUT_REASON: &str = "locked out after too many failed attempts";
+
 /// How long a re-entered password counts for sensitive actions.
 pub const REAUTH_VALID_FOR: Duration = Duration::minutes(5);
 
@@ -150,7 +153,10 @@ pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Res
         let _ = queue.push(&attempt(env, &typed, reason));
         // Before the vault is open the policy cannot be read: defaults.
         match throttle.record_failure(&typed, env.clock.now(), &Policy::default().throttle()) {
-            Ok(Some(until)) => LoginError::LockedOut { until },
+            Ok(Some(until)) => {
+                let _ = queue.push(&attempt(env, &typed, LOCKOUT_REASON));
+                LoginError::LockedOut { until }
+            }
             _ => LoginError::Failed,
         }
     };
@@ -192,7 +198,10 @@ impl PendingLogin {
             let _ = FailureQueue::of(&dir).push(&attempt(&env, &name, "wrong authenticator code"));
             let policy = self.session.policy.throttle();
             return Err(match Throttle::of(&dir).record_failure(&name, env.clock.now(), &policy) {
-                Ok(Some(until)) => LoginError::LockedOut { until },
+                Ok(Some(until)) => {
+                    let _ = FailureQueue::of(&dir).push(&attempt(&env, &name, LOCKOUT_REASON));
+                    LoginError::LockedOut { until }
+                }
                 _ => LoginError::Failed,
             });
         }
@@ -231,6 +240,18 @@ impl Session {
     }
 
     fn check_code(&mut self, code: &str) -> Result<()> {
+        // A recovery code (longer than a TOTP code) stands in for a lost
+        // authenticator, once.
+        if code.trim().chars().filter(char::is_ascii_alphanumeric).count() > totp::DIGITS {
+            let (id, now) = (self.user.id, self.env.clock.now());
+            let tx = self.vault_mut()?.conn_mut().transaction()?;
+            let used = crate::auth::recovery_codes::consume(&tx, id, code, now)?;
+            tx.commit()?;
+            if !used {
+                return Err(CoreError::Totp(totp::TotpError::Wrong));
+            }
+            return self.audit(&Event::new(Action::TotpRecoveryCodeUsed));
+        }
         let (secret, last): (Option<Vec<u8>>, Option<i64>) = self.vault()?.conn().query_row(
             "SELECT totp_secret, totp_last_step FROM users WHERE id = ?1",
             [self.user.id],
@@ -266,7 +287,8 @@ impl Session {
                     format!("a queued failed-login record (line {}) did not open: damaged or not this vault's", u.line),
                 ),
             };
-            let event = Event::new(Action::LoginFailed).outcome(Outcome::Failed).detail(detail);
+            let action = if detail == LOCKOUT_REASON { Action::Lockout } else { Action::LoginFailed };
+            let event = Event::new(action).outcome(Outcome::Failed).detail(detail);
             self.append_as(&actor, &ws, at, &event)?;
         }
         let event = Event::new(Action::Login);
@@ -398,6 +420,9 @@ impl Session {
         self.active()?;
         if self.user.must_change_password {
             return Err(CoreError::MustChangePassword);
+        }
+        if self.policy.totp_required(self.role) && !self.user.totp_enrolled {
+            return Err(CoreError::TotpEnrolmentRequired);
         }
         let now = self.env.clock.now();
         let decision = access::allowed(self.vault()?.conn(), self.user.id, self.role, permission, patient, now)?;

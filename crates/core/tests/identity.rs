@@ -252,3 +252,64 @@ fn removing_a_user_with_rotation_leaves_their_old_key_file_opening_nothing() {
         Vault::open(copy.path(), Unlock::Password { slot: "sam", password: &pw(STAFF_PW) }, &OpenOptions::default());
     assert!(r.is_err(), "the removed user's old slot opens the rotated vault");
 }
+
+#[test]
+fn breaking_the_glass_opens_one_patient_for_a_while_flagged_and_listed_for_review() {
+    let w = world();
+    add_staff(&w);
+    let mut sam = w.try_login("sam", STAFF_PW, None).unwrap();
+    sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
+    assert!(matches!(sam.require(Permission::ClinicalRead, Some(42)), Err(CoreError::Denied(_))));
+    assert!(sam.break_glass(42, Permission::ClinicalRead, "too short").is_err());
+    assert!(sam.break_glass(42, Permission::UserAdmin, "patient collapsed in the waiting room").is_err());
+    let grant = sam.break_glass(42, Permission::ClinicalRead, "patient collapsed in the waiting room").unwrap();
+    sam.require(Permission::ClinicalRead, Some(42)).expect("granted for patient 42");
+    assert!(sam.require(Permission::ClinicalRead, Some(43)).is_err(), "and no other");
+    w.clock.advance(Duration::minutes(61));
+    sam.lock_if_idle().unwrap();
+    sam.logout().unwrap();
+    let mut admin = w.admin();
+    let pending = admin.emergency_review_list().unwrap();
+    assert_eq!(pending.iter().map(|g| g.id).collect::<Vec<_>>(), vec![grant.id]);
+    let flagged = admin.audit_list(&Filter { emergency: Some(true), ..Filter::default() }).unwrap();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].event.patient_id, Some(42));
+    admin.review_emergency(grant.id, Some("checked with the ward")).unwrap();
+    assert!(admin.emergency_review_list().unwrap().is_empty());
+    admin.logout().unwrap();
+    // After its hour the grant no longer counts.
+    w.clock.advance(Duration::seconds(10));
+    let mut sam = w.try_login("sam", STAFF_NEW_PW, None).unwrap();
+    assert!(sam.require(Permission::ClinicalRead, Some(42)).is_err());
+}
+
+#[test]
+fn a_recovery_code_stands_in_for_a_lost_authenticator_once_and_policy_can_require_totp() {
+    let w = world();
+    let mut admin = w.admin();
+    let codes = admin.issue_totp_recovery_codes().unwrap();
+    assert_eq!(codes.len(), 10);
+    admin.set_policy("totp_required_roles", "staff").unwrap();
+    let password = pw(STAFF_PW);
+    admin
+        .create_user(&NewUser { username: "sam", display_name: "Sam", role: Role::Staff, password: &password })
+        .unwrap();
+    admin.logout().unwrap();
+    let code = codes[0].expose_secret().to_owned();
+    w.clock.advance(Duration::seconds(1));
+    w.try_login("ada", ADMIN_PW, Some(&code)).expect("a recovery code in place of the TOTP code").logout().unwrap();
+    w.clock.advance(Duration::seconds(1));
+    assert!(w.try_login("ada", ADMIN_PW, Some(&code)).is_err(), "but only once");
+    // Staff must now enrol before doing anything.
+    w.clock.advance(Duration::seconds(5));
+    let mut sam = w.try_login("sam", STAFF_PW, None).unwrap();
+    sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
+    assert!(matches!(sam.require(Permission::PatientRead, None), Err(CoreError::TotpEnrolmentRequired)));
+    let (secret, uri) = sam.begin_totp_enrolment().unwrap();
+    assert!(uri.starts_with("otpauth://totp/"));
+    assert!(
+        sam.confirm_totp_enrolment("000000").is_err() || totp::code_at(&secret, w.clock.now()).as_str() == "000000"
+    );
+    sam.confirm_totp_enrolment(&totp::code_at(&secret, w.clock.now())).unwrap();
+    sam.require(Permission::PatientRead, None).unwrap();
+}
