@@ -25,9 +25,11 @@ impl Session {
         audit::query(self.vault()?.conn(), filter)
     }
 
-    /// Writes the entries matching `filter` as CSV; the export is audited.
+    /// Writes the entries matching `filter` as CSV (with the password
+    /// entered recently); the export is audited.
     pub fn audit_export(&mut self, filter: &Filter, writer: impl std::io::Write) -> Result<u64> {
         self.require(Permission::AuditExport, None)?;
+        self.require_recent_password()?;
         let n = audit::export_csv(self.vault()?.conn(), filter, writer)?;
         self.audit(&Event::new(Action::Export).target("audit_trail", format!("{n} entries")))?;
         Ok(n)
