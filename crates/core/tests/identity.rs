@@ -313,3 +313,37 @@ fn a_recovery_code_stands_in_for_a_lost_authenticator_once_and_policy_can_requir
     sam.confirm_totp_enrolment(&totp::code_at(&secret, w.clock.now())).unwrap();
     sam.require(Permission::PatientRead, None).unwrap();
 }
+
+#[test]
+fn every_role_times_every_permission_is_decided_by_the_matrix_inside_the_session_and_denials_are_audited() {
+    use chartvault_core::access::role_allows;
+    let w = world();
+    let mut admin = w.admin();
+    let users = [("pat", Role::Provider), ("sam", Role::Staff), ("aud", Role::Auditor)];
+    for (name, role) in users {
+        let password = pw(STAFF_PW);
+        admin.create_user(&NewUser { username: name, display_name: name, role, password: &password }).unwrap();
+    }
+    admin.logout().unwrap();
+    let mut denials = 0;
+    // One holder of a vault at a time: each user in turn.
+    let check = |role: Role, mut s: Session, denials: &mut usize| {
+        for &p in Permission::ALL {
+            let got = s.require(p, None).is_ok();
+            assert_eq!(got, role_allows(role, p), "{role:?} {p:?}");
+            *denials += usize::from(!got);
+        }
+        s.logout().unwrap();
+    };
+    check(Role::Administrator, w.admin(), &mut denials);
+    for (name, role) in users {
+        w.clock.advance(Duration::seconds(1));
+        let mut s = w.try_login(name, STAFF_PW, None).unwrap();
+        s.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
+        check(role, s, &mut denials);
+    }
+    let mut admin = w.admin();
+    let audited = actions(&mut admin, Action::PermissionDenied);
+    assert_eq!(audited.len(), denials, "one audit entry per denial");
+    assert!(admin.audit_verify(None).unwrap().is_ok());
+}
