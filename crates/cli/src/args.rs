@@ -163,9 +163,9 @@ pub struct Filter {
     /// Up to this time (RFC 3339).
     #[arg(long)]
     pub to: Option<String>,
-    /// At most this many entries.
-    #[arg(long, default_value_t = 50)]
-    pub limit: u32,
+    /// At most this many entries (list: 50 unless given; export: all).
+    #[arg(long)]
+    pub limit: Option<u32>,
     /// Skip this many.
     #[arg(long, default_value_t = 0)]
     pub offset: u32,

@@ -264,7 +264,7 @@ fn user(session: &mut Session, c: &UserCommand, secrets: &mut Secrets) -> Outcom
     }
 }
 
-fn filter(f: &Filter) -> Result<chartvault_core::audit::Filter, Failure> {
+fn filter(f: &Filter, default_limit: Option<u32>) -> Result<chartvault_core::audit::Filter, Failure> {
     let time = |s: &Option<String>| -> Result<Option<chrono::DateTime<chrono::Utc>>, Failure> {
         s.as_deref()
             .map(|t| {
@@ -286,7 +286,7 @@ fn filter(f: &Filter) -> Result<chartvault_core::audit::Filter, Failure> {
         action,
         from: time(&f.from)?,
         to: time(&f.to)?,
-        limit: Some(u64::from(f.limit)),
+        limit: f.limit.or(default_limit).map(u64::from),
         offset: u64::from(f.offset),
         ..Default::default()
     })
@@ -316,7 +316,7 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
             }
         }
         AuditCommand::List(f) => {
-            for e in session.audit_list(&filter(f)?)? {
+            for e in session.audit_list(&filter(f, Some(50))?)? {
                 let who = e.actor.username.as_str();
                 let target = match (&e.event.target_kind, &e.event.target_id) {
                     (Some(k), Some(i)) => format!(" {k}:{i}"),
@@ -335,8 +335,22 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
             Ok(())
         }
         AuditCommand::Export { out, filter: f } => {
-            let file = std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-            let n = session.audit_export(&filter(f)?, file)?;
+            // Written beside the target and renamed when complete: a refused
+            // or failed export leaves an existing file as it was.
+            let mut partial = out.clone().into_os_string();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
+            let file =
+                std::fs::File::create(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+            let written = session.audit_export(&filter(f, None)?, std::io::BufWriter::new(file));
+            let n = match written {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e.into());
+                }
+            };
+            std::fs::rename(&partial, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             println!("{n} entries written to {}", out.display());
             Ok(())
         }
