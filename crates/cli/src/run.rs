@@ -159,7 +159,17 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
         Command::Audit(c) => audit(session, c),
         Command::Account(c) => account(session, c, secrets),
         Command::Rekey => {
-            session.rekey()?;
+            let bar = progress_bar("resealing every page under a new data key");
+            let mut report = |p: RekeyProgress| {
+                if let Some(b) = &bar {
+                    b.set_length(p.pages_total);
+                    b.set_position(p.pages_done);
+                }
+            };
+            session.rekey(Some(&mut report))?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
             println!("Rekeyed: every page sealed under a new data key.");
             Ok(())
         }

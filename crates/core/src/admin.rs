@@ -254,6 +254,7 @@ impl Session {
         let change = Policy::set(&tx, key, value)?;
         tx.commit()?;
         self.policy = Policy::load(self.vault()?.conn())?;
+        Throttle::of(&self.dir).publish_policy(&self.policy.throttle())?;
         let mut event = Event::new(Action::PolicyChanged).target("policy", key);
         event.changes.push(change.clone());
         self.audit(&event)?;

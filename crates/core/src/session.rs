@@ -151,8 +151,10 @@ pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Res
     }
     let fail = |reason: &str| -> LoginError {
         let _ = queue.push(&attempt(env, &typed, reason));
-        // Before the vault is open the policy cannot be read: defaults.
-        match throttle.record_failure(&typed, env.clock.now(), &Policy::default().throttle()) {
+        // Before the vault is open its policy cannot be read: the copy the
+        // last login published.
+        let policy = throttle.published_policy().unwrap_or_default();
+        match throttle.record_failure(&typed, env.clock.now(), &policy) {
             Ok(Some(until)) => {
                 let _ = queue.push(&attempt(env, &typed, LOCKOUT_REASON));
                 LoginError::LockedOut { until }
@@ -225,6 +227,7 @@ impl Session {
         }
         let role = Role::parse(&user.role)?;
         let policy = Policy::load(vault.conn())?;
+        Throttle::of(dir).publish_policy(&policy.throttle())?;
         let now = env.clock.now();
         Ok(Some(Session {
             dir: dir.to_owned(),

@@ -156,6 +156,29 @@ impl Throttle {
         Ok(e.map_or((0, None), |e| (e.failures, e.locked_until.filter(|&u| u > now.timestamp()).map(at))))
     }
 
+    /// The lockout policy published by the last login (the vault's own
+    /// policy is sealed, and failures happen before it can be read); the
+    /// defaults when none is published or it does not parse.
+    pub fn published_policy(&self) -> Result<ThrottlePolicy> {
+        let d = ThrottlePolicy::default();
+        let after = self.extra("lockout_after")?.and_then(|v| v.parse().ok()).filter(|n| (3..=20).contains(n));
+        let secs =
+            self.extra("lockout_secs")?.and_then(|v| v.parse::<i64>().ok()).filter(|s| (60..=86_400).contains(s));
+        Ok(ThrottlePolicy {
+            lockout_after: after.unwrap_or(d.lockout_after),
+            lockout_for: secs.map_or(d.lockout_for, Duration::seconds),
+        })
+    }
+
+    /// Publishes the vault's lockout policy for the logins to come.
+    pub fn publish_policy(&self, policy: &ThrottlePolicy) -> Result<()> {
+        if self.published_policy()? == *policy && self.extra("lockout_after")?.is_some() {
+            return Ok(());
+        }
+        self.set_extra("lockout_after", &policy.lockout_after.to_string())?;
+        self.set_extra("lockout_secs", &policy.lockout_for.num_seconds().to_string())
+    }
+
     /// A header field kept by another part (`name=value`).
     pub(crate) fn extra(&self, name: &str) -> Result<Option<String>> {
         let prefix = format!("{name}=");
@@ -285,6 +308,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let th = Throttle::of(dir.path());
         th.set_extra("queue", "abcd").unwrap();
+        assert_eq!(th.published_policy().unwrap(), ThrottlePolicy::default());
+        let strict = ThrottlePolicy { lockout_after: 3, lockout_for: Duration::minutes(60) };
+        th.publish_policy(&strict).unwrap();
+        assert_eq!(th.published_policy().unwrap(), strict);
         th.record_failure("dr.house", t(0), &ThrottlePolicy::default()).unwrap();
         th.record_failure("no-such-user", t(0), &ThrottlePolicy::default()).unwrap();
         let text = std::fs::read_to_string(dir.path().join(THROTTLE_FILE)).unwrap();

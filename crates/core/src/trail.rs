@@ -37,10 +37,10 @@ impl Session {
 
     /// Reseals every page under a new data key (administrators, with the
     /// password entered recently).
-    pub fn rekey(&mut self) -> Result<()> {
+    pub fn rekey(&mut self, progress: Option<&mut (dyn FnMut(chartvault_seal::RekeyProgress) + Send)>) -> Result<()> {
         self.require(Permission::Rekey, None)?;
         self.require_recent_password()?;
-        let result = self.vault_mut()?.rekey();
+        let result = self.vault_mut()?.rekey_with_progress(progress);
         let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failed };
         self.audit(&Event::new(Action::Rekey).outcome(outcome))?;
         Ok(result?)

@@ -237,7 +237,7 @@ fn removing_a_user_with_rotation_leaves_their_old_key_file_opening_nothing() {
     admin.remove_user("sam").unwrap();
     admin.rotate_keys(None).unwrap();
     assert!(admin.audit_verify(None).unwrap().is_ok(), "the chain survives the rotation");
-    admin.rekey().unwrap();
+    admin.rekey(None).unwrap();
     assert!(admin.audit_verify(None).unwrap().is_ok(), "and the rekey");
     let revocations = actions(&mut admin, Action::Revocation);
     assert_eq!(revocations.len(), 1);
@@ -346,4 +346,49 @@ fn every_role_times_every_permission_is_decided_by_the_matrix_inside_the_session
     let audited = actions(&mut admin, Action::PermissionDenied);
     assert_eq!(audited.len(), denials, "one audit entry per denial");
     assert!(admin.audit_verify(None).unwrap().is_ok());
+}
+
+#[test]
+fn the_administrators_lockout_policy_holds_before_the_vault_is_open() {
+    let w = world();
+    add_staff(&w);
+    let mut admin = w.admin();
+    admin.set_policy("lockout_after", "3").unwrap();
+    admin.logout().unwrap();
+    for _ in 0..2 {
+        w.clock.advance(Duration::seconds(10));
+        assert!(matches!(w.try_login("sam", "not the password", None), Err(LoginError::Failed)));
+    }
+    w.clock.advance(Duration::seconds(10));
+    assert!(matches!(w.try_login("sam", "not the password", None), Err(LoginError::LockedOut { .. })), "the third");
+}
+
+#[test]
+fn the_recovery_code_sets_a_new_administrator_password_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = DateTime::<Utc>::from_timestamp(1_900_000_000, 0).unwrap();
+    let clock = Arc::new(ManualClock::at(t0));
+    let env =
+        Env { clock: clock.clone(), workstation: Workstation::new("office", "ws-9"), open: OpenOptions::default() };
+    let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
+    let password = pw(ADMIN_PW);
+    let admin = FirstAdmin { username: "ada", display_name: "Ada", password: &password };
+    let vault = dir.path().join("vault");
+    let done = init(&vault, "Clinic", &admin, &env, &create).unwrap();
+    done.session.logout().unwrap();
+    let code = SecretString::from(done.recovery_code.expose_secret().to_owned());
+    let new_pw = pw("Forty orange bicycles at dawn");
+    assert!(chartvault_core::init::recover_admin(&vault, &pw("AAAAA-BBBBB"), "ada", &new_pw, &env).is_err());
+    assert!(matches!(
+        chartvault_core::init::recover_admin(&vault, &code, "ada", &pw("short"), &env),
+        Err(CoreError::PasswordPolicy(_))
+    ));
+    chartvault_core::init::recover_admin(&vault, &code, "ada", &new_pw, &env).unwrap();
+    clock.advance(Duration::seconds(30));
+    let c = totp::code_at(&done.totp_secret, clock.now()).to_string();
+    let creds = Credentials { username: "ada", password: &new_pw, code: Some(&c) };
+    let mut s = login(&vault, &creds, &env).expect("the new password");
+    let resets = actions(&mut s, Action::PasswordReset);
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0].actor.username, "recovery code");
 }

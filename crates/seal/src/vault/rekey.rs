@@ -93,6 +93,12 @@ impl Vault {
         self.renew(Renewal::DataKey, None, None, None)
     }
 
+    /// [`Vault::rekey`], calling `progress` from another thread while
+    /// pages are copied.
+    pub fn rekey_with_progress(&mut self, progress: Option<&mut (dyn FnMut(RekeyProgress) + Send)>) -> Result<()> {
+        self.renew(Renewal::DataKey, None, progress, None)
+    }
+
     /// Revocation: a new vault key, sealed to the remaining slots alone (no
     /// other password needed), and a new data key under it, every page
     /// resealed. With `remove`, that slot goes in the same step. Afterwards
