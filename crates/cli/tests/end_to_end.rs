@@ -265,6 +265,8 @@ struct Clinic {
     /// Every password used so far: none may ever be printed.
     passwords: Vec<String>,
     authenticator: Authenticator,
+    /// The recovery code `init` printed.
+    recovery: String,
 }
 
 impl Clinic {
@@ -298,7 +300,9 @@ impl Clinic {
             let len = std::fs::metadata(vault.join(file)).map(|m| m.len()).unwrap_or(0);
             assert!(len > 0, "init made no {file}: {run}");
         }
+        let recovery = recovery.to_owned();
         Clinic {
+            recovery,
             authenticator: Authenticator::from_uri(uri),
             _tmp: tmp,
             root,
@@ -793,4 +797,48 @@ fn a_refused_export_leaves_the_out_file_alone() {
     let now = std::fs::read_to_string(&out).unwrap_or_else(|e| format!("(unreadable: {e})"));
     assert_eq!(now, "Sam's own notes\n", "the refused export rewrote {out_arg}: {run}");
     report_time("a_refused_export_leaves_the_out_file_alone", started);
+}
+
+/// The administration commands the other scenarios do not reach: policy,
+/// disable and enable, an administrator's password reset, and getting back
+/// in with the recovery code.
+#[test]
+fn policies_disabling_enabling_resets_and_the_recovery_code_work_from_the_command_line() {
+    let mut c = Clinic::new();
+    c.add(&SAM);
+    c.first_login(&SAM);
+
+    c.admin(&["policy", "set", "idle_timeout_minutes", "5"], &[]).exits(OK).says("idle_timeout_minutes: 10 -> 5");
+    c.admin(&["policy", "set", "no_such_setting", "1"], &[]).exits(USAGE).complains("no such setting");
+    c.admin(&["policy", "show"], &[]).exits(OK).says("idle_timeout_minutes = 5").says("lockout_after = 5");
+
+    c.admin(&["user", "disable", "sam", "--no-rekey"], &[]).exits(OK).says("sam is disabled");
+    c.run("sam", &["login"], &[SAM.own]).exits(CREDENTIALS);
+    let enabled_first = "Walnut ferry 44 counting stars";
+    let enabled_own = "Saffron kite 90 under bridges";
+    c.remember(enabled_first);
+    c.remember(enabled_own);
+    c.admin(&["user", "enable", "sam"], &[enabled_first]).exits(OK).says("sam is enabled");
+    wait_after(1);
+    c.run("sam", &["login"], &[enabled_first, enabled_own]).exits(OK).complains("choose your own now");
+
+    let reset = "Lilac anchor 63 behind clouds";
+    let chosen = "Hollow drum 17 beside rivers";
+    c.remember(reset);
+    c.remember(chosen);
+    c.admin(&["user", "reset-password", "sam"], &[reset]).exits(OK).says("must choose a new password");
+    c.run("sam", &["login"], &[reset, chosen]).exits(OK).complains("choose your own now");
+    c.run("sam", &["login"], &[chosen]).exits(OK);
+
+    // Ada forgot her password: the recovery code sets a new one.
+    let new_admin = "Marble comet 36 over meadows";
+    c.remember(new_admin);
+    let recovery = c.recovery.clone();
+    let run = c.run_at(&c.vault, ADMIN, &["recovery", "--admin", ADMIN], &[recovery.as_str(), new_admin]);
+    run.exits(OK).says("ada can log in with the new password");
+    let code = c.authenticator.next_code();
+    c.run(ADMIN, &["login"], &[new_admin, code.as_str()]).exits(OK).says("ada (Ada Admin), administrator");
+    let wrong_code =
+        c.run_at(&c.vault, ADMIN, &["recovery", "--admin", ADMIN], &["AAAAA-BBBBB-CCCCC-DDDDD", new_admin]);
+    wrong_code.exits(CREDENTIALS);
 }
