@@ -155,8 +155,10 @@ impl FailureQueue {
     /// Opens every queued record with the vault's queue key and empties the
     /// queue. With the vault open.
     pub fn drain(&self, conn: &Connection) -> Result<Vec<std::result::Result<FailedAttempt, Unreadable>>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
+        // Bytes, not text: whatever someone wrote into the file, the queue
+        // drains (a line that is not a record is reported, not fatal).
+        let text = match std::fs::read(&self.path) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(CoreError::io("cannot read", &self.path, e)),
         };
@@ -238,12 +240,15 @@ mod tests {
         // A damaged record is reported by line, the rest still open.
         let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
         lines.push("00 11".to_owned());
-        std::fs::write(dir.path().join(QUEUE_FILE), lines.join("\n")).unwrap();
+        let mut bytes = lines.join("\n").into_bytes();
+        bytes.extend_from_slice(b"\n\xff\xfe not text");
+        std::fs::write(dir.path().join(QUEUE_FILE), bytes).unwrap();
         let got = q.drain(&conn).unwrap();
-        assert_eq!(got.len(), 3);
+        assert_eq!(got.len(), 4, "a line that is not text is reported, not fatal");
         assert_eq!(got[0].as_ref().unwrap(), &attempt("dr.quinn"));
         assert_eq!(got[1].as_ref().unwrap().username, "no-such-user");
         assert_eq!(got[2], Err(Unreadable { line: 3 }));
+        assert_eq!(got[3], Err(Unreadable { line: 4 }));
         assert!(!dir.path().join(QUEUE_FILE).exists(), "emptied");
         assert!(q.drain(&conn).unwrap().is_empty());
     }

@@ -195,8 +195,8 @@ impl Throttle {
     }
 
     fn read(&self) -> Result<Contents> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
+        let text = match std::fs::read(&self.path) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 return Ok(Contents { salt: fresh_salt(), extra: Vec::new(), entries: BTreeMap::new() });
             }
@@ -318,7 +318,7 @@ mod tests {
         assert!(!text.contains("house") && !text.contains("no-such"), "{text}");
         assert_eq!(th.extra("queue").unwrap().as_deref(), Some("abcd"));
         assert_eq!(th.status("dr.house", t(0)).unwrap().0, 1);
-        std::fs::write(dir.path().join(THROTTLE_FILE), "garbage").unwrap();
+        std::fs::write(dir.path().join(THROTTLE_FILE), b"garbage \xff\xfe").unwrap();
         assert_eq!(th.check("dr.house", t(0)).unwrap(), None, "a damaged file counts as none");
         th.record_failure("dr.house", t(0), &ThrottlePolicy::default()).unwrap();
         assert_eq!(th.status("dr.house", t(0)).unwrap().0, 1);

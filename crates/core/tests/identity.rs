@@ -392,3 +392,16 @@ fn the_recovery_code_sets_a_new_administrator_password_and_is_audited() {
     assert_eq!(resets.len(), 1);
     assert_eq!(resets[0].actor.username, "recovery code");
 }
+
+#[test]
+fn garbage_in_the_files_beside_the_vault_does_not_stop_a_login() {
+    // Found by fuzzing: a queue file that was not UTF-8 failed every login.
+    let w = world();
+    std::fs::write(w.vault().join(chartvault_core::throttle::THROTTLE_FILE), b"\xff\xfe garbage").unwrap();
+    std::fs::write(w.vault().join(chartvault_core::failure_queue::QUEUE_FILE), b"\xff\xfe\n00 11\nnot a record")
+        .unwrap();
+    let mut admin = w.admin();
+    let failed = actions(&mut admin, Action::LoginFailed);
+    assert_eq!(failed.len(), 3, "each unreadable line is audited as such: {failed:?}");
+    assert!(failed.iter().all(|e| e.event.detail.as_deref().is_some_and(|d| d.contains("did not open"))));
+}
