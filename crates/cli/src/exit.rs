@@ -34,7 +34,7 @@ impl From<String> for Failure {
 fn seal_code(e: &SealError) -> i32 {
     match e {
         SealError::InUse { .. } => IN_USE,
-        SealError::WrongPassword | SealError::NoSuchSlot(_) => CREDENTIALS,
+        SealError::WrongPassword | SealError::NoSuchSlot(_) | SealError::EmptySecret => CREDENTIALS,
         SealError::NotAVault { .. }
         | SealError::SlotFileMismatch(_)
         | SealError::SlotFileCorrupt { .. }
@@ -54,9 +54,18 @@ impl From<CoreError> for Failure {
     fn from(e: CoreError) -> Failure {
         let code = match &e {
             CoreError::Seal(s) => seal_code(s),
-            CoreError::Denied(_) => DENIED,
-            CoreError::WrongPassword | CoreError::Totp(_) => CREDENTIALS,
-            CoreError::SchemaTooNew { .. } | CoreError::Damaged { .. } => DAMAGED,
+            CoreError::Denied(_)
+            | CoreError::TotpEnrolmentRequired
+            | CoreError::MustChangePassword
+            | CoreError::NotOnYourself
+            | CoreError::PasswordNeeded => DENIED,
+            CoreError::WrongPassword | CoreError::Totp(_) | CoreError::Locked => CREDENTIALS,
+            CoreError::SchemaTooNew { .. }
+            | CoreError::Damaged { .. }
+            | CoreError::AuditKeyCorrupt { .. }
+            | CoreError::AuditEntryUnreadable { .. }
+            | CoreError::BadStoredTime(_)
+            | CoreError::VaultSecretLength { .. } => DAMAGED,
             CoreError::InvalidUsername { .. }
             | CoreError::InvalidDisplayName { .. }
             | CoreError::InvalidPolicy { .. } => USAGE,

@@ -146,7 +146,7 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
         }
         Command::User(c) => user(session, c, secrets),
         Command::Policy(PolicyCommand::Show) => {
-            for (k, v) in session.policy().entries() {
+            for (k, v) in session.show_policy()? {
                 println!("{k} = {v}");
             }
             Ok(())
@@ -333,7 +333,7 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
                     _ => String::new(),
                 };
                 let detail = e.event.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-                println!(
+                let line = format!(
                     "{:>6} {} {:<12} {:<20} {:<8}{target}{detail}",
                     e.seq,
                     e.at.format("%Y-%m-%d %H:%M:%S UTC"),
@@ -341,6 +341,10 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
                     e.event.action.as_str(),
                     e.event.outcome.as_str()
                 );
+                // The trail holds what was typed at a login prompt: never
+                // let it drive the terminal.
+                let safe: String = line.chars().flat_map(|c| c.escape_default_if_control()).collect();
+                println!("{safe}");
             }
             Ok(())
         }
@@ -350,8 +354,13 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
             let mut partial = out.clone().into_os_string();
             partial.push(".partial");
             let partial = PathBuf::from(partial);
-            let file =
-                std::fs::File::create(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+            // Permission and password first: a refused export touches no file.
+            session.check_audit_export()?;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let file = opts.open(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
             let written = session.audit_export(&filter(f, None)?, std::io::BufWriter::new(file));
             let n = match written {
                 Ok(n) => n,
@@ -364,5 +373,16 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
             println!("{n} entries written to {}", out.display());
             Ok(())
         }
+    }
+}
+
+/// Control characters as escapes, everything else as it is.
+trait EscapeControl {
+    fn escape_default_if_control(self) -> Vec<char>;
+}
+
+impl EscapeControl for char {
+    fn escape_default_if_control(self) -> Vec<char> {
+        if self.is_control() { self.escape_default().collect() } else { vec![self] }
     }
 }

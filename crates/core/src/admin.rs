@@ -102,6 +102,12 @@ impl Session {
         if user.id == self.user.id {
             return Err(CoreError::NotOnYourself);
         }
+        if user.status == Status::Removed {
+            return Err(CoreError::UserRemoved(user.username));
+        }
+        if user.status == status {
+            return Ok(());
+        }
         let now = self.env.clock.now();
         if user.status == Status::Active {
             match self.vault()?.remove_slot(user.username.as_str()) {
@@ -157,6 +163,9 @@ impl Session {
     /// Clears a user's TOTP enrolment (a lost authenticator).
     pub fn reset_totp(&mut self, username: &str) -> Result<()> {
         let user = self.admin_target(username)?;
+        if user.id == self.user.id {
+            return Err(CoreError::NotOnYourself);
+        }
         let now = self.env.clock.now();
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         users::set(&tx, user.id, Column::TotpSecret, None::<Vec<u8>>, now)?;
@@ -191,12 +200,13 @@ impl Session {
         self.active()?;
         let name = self.user.username.clone();
         if self.vault()?.check_password(name.as_str(), old).is_err() {
-            self.audit(
-                &Event::new(Action::LoginFailed)
-                    .outcome(Outcome::Failed)
-                    .detail("wrong password when changing it".to_owned()),
-            )?;
-            return Err(CoreError::WrongPassword);
+            return Err(self.wrong_password("wrong password when changing it")?);
+        }
+        {
+            use secrecy::ExposeSecret;
+            if new.expose_secret() == old.expose_secret() {
+                return Err(CoreError::SamePassword);
+            }
         }
         let display = self.user.display_name.clone();
         self.check_password_policy(new, &name, &display)?;
@@ -216,6 +226,10 @@ impl Session {
     /// a QR code).
     pub fn begin_totp_enrolment(&mut self) -> Result<(totp::TotpSecret, zeroize::Zeroizing<String>)> {
         self.active()?;
+        if self.user.totp_enrolled {
+            // Replacing a working second factor: the password again first.
+            self.require_recent_password()?;
+        }
         let secret = totp::TotpSecret::generate()?;
         let uri = totp::otpauth_uri(&secret, &self.clinic_name()?, self.user.username.as_str());
         let now = self.env.clock.now();
@@ -244,6 +258,12 @@ impl Session {
         tx.commit()?;
         self.user.totp_enrolled = true;
         self.audit(&Event::new(Action::TotpEnrolled).target("user", self.user.username.as_str()))
+    }
+
+    /// Every policy setting (administrators).
+    pub fn show_policy(&mut self) -> Result<Vec<(&'static str, String)>> {
+        self.require(Permission::PolicyAdmin, None)?;
+        Ok(self.policy.entries())
     }
 
     /// Sets a policy (administrators, with the password entered recently).

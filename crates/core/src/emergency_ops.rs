@@ -12,10 +12,7 @@ impl Session {
     /// written reason, to a user whose role lacks it. Flagged in the audit
     /// trail and listed for an administrator's review.
     pub fn break_glass(&mut self, patient_id: i64, permission: Permission, reason: &str) -> Result<emergency::Grant> {
-        self.active()?;
-        if self.user().must_change_password {
-            return Err(CoreError::MustChangePassword);
-        }
+        self.ready()?;
         let (user, now, lasts) = (self.user().id, self.now(), self.policy().emergency_for);
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         let grant = emergency::invoke(&tx, user, patient_id, permission, reason, now, lasts)?;
@@ -50,7 +47,8 @@ impl Session {
     /// Ten new single-use codes that stand in for the authenticator; any
     /// earlier set stops working. Show them once.
     pub fn issue_totp_recovery_codes(&mut self) -> Result<Vec<RecoveryCodeShown>> {
-        self.active()?;
+        self.ready()?;
+        self.require_recent_password()?;
         if !self.user().totp_enrolled {
             return Err(CoreError::TotpNotEnrolled);
         }

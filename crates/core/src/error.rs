@@ -148,6 +148,12 @@ pub enum CoreError {
     /// The permission matrix (or an override) denies this.
     #[error("permission denied: {}", .0.name())]
     Denied(crate::access::Permission),
+    /// A removed user stays removed (their name is not reused either).
+    #[error("{0} was removed; removal is for good")]
+    UserRemoved(crate::users::Username),
+    /// A new password must differ from the one it replaces.
+    #[error("choose a password different from the current one")]
+    SamePassword,
     /// The password typed is not the user's.
     #[error("the password is not right")]
     WrongPassword,

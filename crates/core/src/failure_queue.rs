@@ -155,6 +155,23 @@ impl FailureQueue {
     /// Opens every queued record with the vault's queue key and empties the
     /// queue. With the vault open.
     pub fn drain(&self, conn: &Connection) -> Result<Vec<std::result::Result<FailedAttempt, Unreadable>>> {
+        let out = self.read(conn)?;
+        self.clear()?;
+        Ok(out)
+    }
+
+    /// Empties the queue (after its records are safely in the audit trail).
+    pub fn clear(&self) -> Result<()> {
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(CoreError::io("cannot empty", &self.path, e)),
+        }
+    }
+
+    /// Opens every queued record with the vault's queue key, leaving the
+    /// queue as it is. With the vault open.
+    pub fn read(&self, conn: &Connection) -> Result<Vec<std::result::Result<FailedAttempt, Unreadable>>> {
         // Bytes, not text: whatever someone wrote into the file, the queue
         // drains (a line that is not a record is reported, not fatal).
         let text = match std::fs::read(&self.path) {
@@ -173,7 +190,6 @@ impl FailureQueue {
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(i, line)| open_record(&sk, line).ok_or(Unreadable { line: i + 1 }))
             .collect();
-        std::fs::remove_file(&self.path).map_err(|e| CoreError::io("cannot empty", &self.path, e))?;
         Ok(out)
     }
 }

@@ -101,7 +101,21 @@ pub fn recover_admin(
     new_password: &SecretString,
     env: &Env,
 ) -> Result<()> {
-    let mut vault = Vault::open(dir, Unlock::RecoveryCode(code), &env.open)?;
+    let mut vault = match Vault::open(dir, Unlock::RecoveryCode(code), &env.open) {
+        Ok(v) => v,
+        Err(e @ (chartvault_seal::SealError::WrongPassword | chartvault_seal::SealError::NoSuchSlot(_))) => {
+            let attempt = crate::failure_queue::FailedAttempt {
+                username: "recovery code".to_owned(),
+                at: env.clock.now(),
+                host: env.workstation.host.clone(),
+                workstation_id: env.workstation.id.clone(),
+                reason: format!("wrong recovery code typed to reset {}", crate::users::printable(admin)),
+            };
+            let _ = FailureQueue::of(dir).push(&attempt);
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     crate::db::migrate(vault.conn_mut())?;
     let name = Username::parse(admin)?;
     let user = users::by_name(vault.conn(), &name)?.ok_or_else(|| CoreError::NoSuchUser(name.clone()))?;
@@ -121,9 +135,12 @@ pub fn recover_admin(
     users::set(&tx, user.id, Column::MustChangePassword, false, now)?;
     let key = AuditKey::load_or_create(&tx)?;
     let actor = Actor { user_id: None, username: "recovery code".to_owned() };
-    let event = Event::new(Action::PasswordReset)
+    let mut event = Event::new(Action::PasswordReset)
         .target("user", name.as_str())
         .detail("opened with the recovery code".to_owned());
+    if user.status != users::Status::Active {
+        event = event.change("status", Some(user.status.as_str()), Some("active"));
+    }
     audit::append(&tx, &key, &actor, &env.workstation, now, &event)?;
     tx.commit()?;
     vault.close()?;

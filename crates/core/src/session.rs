@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chartvault_seal::{OpenOptions, SealError, SecretString, Unlock, Vault};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
 use crate::access::{self, Decision, Permission, Role};
 use crate::audit::{self, Action, Actor, AuditKey, Event, Outcome, Workstation};
@@ -79,14 +79,32 @@ pub enum LoginError {
 }
 
 /// A login waiting for its TOTP code: the vault is open, nothing else is
-/// possible until [`PendingLogin::finish`].
+/// possible until [`PendingLogin::finish`]. Dropped unfinished, it is
+/// audited and counted as a failure: the password was right and no code
+/// followed, which is what a stolen password looks like.
 pub struct PendingLogin {
-    session: Session,
+    session: Option<Session>,
+}
+
+impl Drop for PendingLogin {
+    fn drop(&mut self) {
+        if let Some(mut s) = self.session.take() {
+            let detail = "the password was right; no authenticator code followed";
+            let _ = s.audit(&Event::new(Action::LoginFailed).outcome(Outcome::Failed).detail(detail));
+            let policy = s.policy.throttle();
+            let _ = Throttle::of(&s.dir).record_failure(s.user.username.as_str(), s.env.clock.now(), &policy);
+            s.audit_key = None;
+            if let Some(v) = s.vault.take() {
+                let _ = v.close();
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for PendingLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingLogin").field("user", &self.session.user.username).finish_non_exhaustive()
+        let user = self.session.as_ref().map(|s| s.user.username.as_str());
+        f.debug_struct("PendingLogin").field("user", &user).finish_non_exhaustive()
     }
 }
 
@@ -114,7 +132,6 @@ impl std::fmt::Debug for Session {
 }
 
 /// What the person typed to log in.
-#[derive(Debug)]
 pub struct Credentials<'a> {
     /// The user name as typed.
     pub username: &'a str,
@@ -125,9 +142,17 @@ pub struct Credentials<'a> {
     pub code: Option<&'a str>,
 }
 
+impl std::fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
 fn attempt(env: &Env, username: &str, reason: &str) -> FailedAttempt {
     FailedAttempt {
-        username: username.to_owned(),
+        // Whatever was typed at the prompt, as it may be shown to an
+        // administrator: control characters escaped, length bounded.
+        username: users::printable(username),
         at: env.clock.now(),
         host: env.workstation.host.clone(),
         workstation_id: env.workstation.id.clone(),
@@ -162,6 +187,9 @@ pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Res
             _ => LoginError::Failed,
         }
     };
+    if secrecy::ExposeSecret::expose_secret(creds.password).is_empty() {
+        return Err(fail("empty password"));
+    }
     let Ok(username) = Username::parse(&typed) else {
         // As slow as any other failure: the seal spends one Argon2id run on
         // an unknown slot name; spend it here the same way.
@@ -182,7 +210,7 @@ pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Res
     };
     if session.user.totp_enrolled {
         match creds.code {
-            None => return Err(LoginError::CodeNeeded(Box::new(PendingLogin { session }))),
+            None => return Err(LoginError::CodeNeeded(Box::new(PendingLogin { session: Some(session) }))),
             Some(code) => session.check_code(code).map_err(|_| fail("wrong authenticator code"))?,
         }
     }
@@ -193,12 +221,14 @@ pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Res
 impl PendingLogin {
     /// Completes the login with the TOTP code.
     pub fn finish(mut self, code: &str) -> std::result::Result<Session, LoginError> {
-        let env = self.session.env.clone();
-        let dir = self.session.dir.clone();
-        let name = self.session.user.username.to_string();
-        if self.session.check_code(code).is_err() {
+        let mut session = self.session.take().ok_or(LoginError::Failed)?;
+        let env = session.env.clone();
+        let dir = session.dir.clone();
+        let name = session.user.username.to_string();
+        if session.check_code(code).is_err() {
             let _ = FailureQueue::of(&dir).push(&attempt(&env, &name, "wrong authenticator code"));
-            let policy = self.session.policy.throttle();
+            let policy = session.policy.throttle();
+            drop(session);
             return Err(match Throttle::of(&dir).record_failure(&name, env.clock.now(), &policy) {
                 Ok(Some(until)) => {
                     let _ = FailureQueue::of(&dir).push(&attempt(&env, &name, LOCKOUT_REASON));
@@ -207,8 +237,8 @@ impl PendingLogin {
                 _ => LoginError::Failed,
             });
         }
-        self.session.finish_login().map_err(LoginError::Vault)?;
-        Ok(self.session)
+        session.finish_login().map_err(LoginError::Vault)?;
+        Ok(session)
     }
 }
 
@@ -255,10 +285,10 @@ impl Session {
             }
             return self.audit(&Event::new(Action::TotpRecoveryCodeUsed));
         }
-        let (secret, last): (Option<Vec<u8>>, Option<i64>) = self.vault()?.conn().query_row(
+        let (secret, last): (Option<zeroize::Zeroizing<Vec<u8>>>, Option<i64>) = self.vault()?.conn().query_row(
             "SELECT totp_secret, totp_last_step FROM users WHERE id = ?1",
             [self.user.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get::<_, Option<Vec<u8>>>(0)?.map(zeroize::Zeroizing::new), r.get(1)?)),
         )?;
         let secret = totp::TotpSecret::from_bytes(&secret.ok_or(CoreError::TotpNotEnrolled)?)?;
         let step = totp::check(&secret, code, self.env.clock.now(), last).map_err(CoreError::Totp)?;
@@ -274,26 +304,43 @@ impl Session {
     /// audit trail, record the login.
     fn finish_login(&mut self) -> Result<()> {
         Throttle::of(&self.dir).clear(self.user.username.as_str())?;
-        let queued = FailureQueue::of(&self.dir).drain(self.vault()?.conn())?;
+        let queue = FailureQueue::of(&self.dir);
+        let queued = queue.read(self.vault()?.conn())?;
+        let key = self.audit_key()?;
+        let now = self.env.clock.now();
+        let here = self.env.workstation.clone();
+        // All queued records in one transaction; the queue is emptied only
+        // once they are committed, so none is lost.
+        let tx = self.vault_mut()?.conn_mut().transaction()?;
         for q in queued {
             let (actor, ws, at, detail) = match q {
-                Ok(a) => (
-                    Actor { user_id: None, username: a.username },
-                    Workstation::new(a.host, a.workstation_id),
-                    a.at,
-                    a.reason,
-                ),
+                Ok(a) => {
+                    // A record sealed to the published key by anyone: a time
+                    // the trail cannot hold is replaced, and says so.
+                    let sane = a.at.year() > 1970 && a.at.year() < 9999;
+                    let at = if sane { a.at } else { now };
+                    let detail =
+                        if sane { a.reason } else { format!("{} (its recorded time was implausible)", a.reason) };
+                    (
+                        Actor { user_id: None, username: a.username },
+                        Workstation::new(a.host, a.workstation_id),
+                        at,
+                        detail,
+                    )
+                }
                 Err(u) => (
                     Actor { user_id: None, username: "?".to_owned() },
-                    self.env.workstation.clone(),
-                    self.env.clock.now(),
+                    here.clone(),
+                    now,
                     format!("a queued failed-login record (line {}) did not open: damaged or not this vault's", u.line),
                 ),
             };
             let action = if detail == LOCKOUT_REASON { Action::Lockout } else { Action::LoginFailed };
             let event = Event::new(action).outcome(Outcome::Failed).detail(detail);
-            self.append_as(&actor, &ws, at, &event)?;
+            audit::append(&tx, &key, &actor, &ws, at, &event)?;
         }
+        tx.commit()?;
+        queue.clear()?;
         let event = Event::new(Action::Login);
         self.audit(&event)
     }
@@ -407,6 +454,34 @@ impl Session {
         Ok(())
     }
 
+    /// [`Session::active`], and the user has done what must come first: a
+    /// password of their own, an authenticator where their role needs one.
+    pub(crate) fn ready(&mut self) -> Result<()> {
+        self.active()?;
+        if self.user.must_change_password {
+            return Err(CoreError::MustChangePassword);
+        }
+        if self.policy.totp_required(self.role) && !self.user.totp_enrolled {
+            return Err(CoreError::TotpEnrolmentRequired);
+        }
+        Ok(())
+    }
+
+    /// A wrong password typed inside a session counts towards the lockout
+    /// like one at the login screen; reaching it locks the session.
+    pub(crate) fn wrong_password(&mut self, what: &str) -> Result<CoreError> {
+        self.audit(&Event::new(Action::LoginFailed).outcome(Outcome::Failed).detail(what.to_owned()))?;
+        let policy = self.policy.throttle();
+        let locked =
+            Throttle::of(&self.dir).record_failure(self.user.username.as_str(), self.env.clock.now(), &policy)?;
+        if locked.is_some() {
+            self.audit(&Event::new(Action::Lockout).outcome(Outcome::Failed).detail(what.to_owned()))?;
+            self.lock_because("too many wrong passwords")?;
+            return Ok(CoreError::Locked);
+        }
+        Ok(CoreError::WrongPassword)
+    }
+
     /// Counts as activity and checks the session is usable: not locked by
     /// idleness, not waiting for a new password.
     pub(crate) fn active(&mut self) -> Result<()> {
@@ -420,13 +495,7 @@ impl Session {
     /// Checks `permission` (for `patient`, where it is about one), counting
     /// as activity. A denial is audited and changes nothing else.
     pub fn require(&mut self, permission: Permission, patient: Option<i64>) -> Result<Decision> {
-        self.active()?;
-        if self.user.must_change_password {
-            return Err(CoreError::MustChangePassword);
-        }
-        if self.policy.totp_required(self.role) && !self.user.totp_enrolled {
-            return Err(CoreError::TotpEnrolmentRequired);
-        }
+        self.ready()?;
         let now = self.env.clock.now();
         let decision = access::allowed(self.vault()?.conn(), self.user.id, self.role, permission, patient, now)?;
         if decision == Decision::Denied {
@@ -449,13 +518,7 @@ impl Session {
                 self.reauthenticated_at = Some(self.env.clock.now());
                 Ok(())
             }
-            Err(SealError::WrongPassword) => {
-                let event = Event::new(Action::LoginFailed)
-                    .outcome(Outcome::Failed)
-                    .detail("wrong password when asked again".to_owned());
-                self.audit(&event)?;
-                Err(CoreError::WrongPassword)
-            }
+            Err(SealError::WrongPassword) => Err(self.wrong_password("wrong password when asked again")?),
             Err(e) => Err(e.into()),
         }
     }

@@ -110,7 +110,7 @@ impl Throttle {
             // A lockout that has run out starts the count again.
             return Ok(None);
         }
-        let retry = e.last + delay_after(e.failures).num_seconds();
+        let retry = e.last.saturating_add(delay_after(e.failures).num_seconds());
         Ok((retry > t).then(|| Refusal::TooSoon { retry_at: at(retry) }))
     }
 
@@ -128,9 +128,9 @@ impl Throttle {
         if e.locked_until.is_some_and(|u| u <= t) {
             e = Entry { failures: 0, last: t, locked_until: None };
         }
-        e.failures += 1;
+        e.failures = e.failures.saturating_add(1);
         e.last = t;
-        let locked = (e.failures >= policy.lockout_after).then(|| t + policy.lockout_for.num_seconds());
+        let locked = (e.failures >= policy.lockout_after).then(|| t.saturating_add(policy.lockout_for.num_seconds()));
         if locked.is_some() {
             e.locked_until = locked;
         }

@@ -25,6 +25,13 @@ impl Session {
         audit::query(self.vault()?.conn(), filter)
     }
 
+    /// Whether an audit export would be allowed now (permission, password
+    /// entered recently): to ask before creating the file it goes to.
+    pub fn check_audit_export(&mut self) -> Result<()> {
+        self.require(Permission::AuditExport, None)?;
+        self.require_recent_password()
+    }
+
     /// Writes the entries matching `filter` as CSV (with the password
     /// entered recently); the export is audited.
     pub fn audit_export(&mut self, filter: &Filter, writer: impl std::io::Write) -> Result<u64> {
@@ -74,6 +81,10 @@ impl Session {
         self.require_recent_password()?;
         let name = users::Username::parse(username)?;
         let user = users::by_name(self.vault()?.conn(), &name)?.ok_or(CoreError::NoSuchUser(name))?;
+        if user.id == self.user().id {
+            // Separation of duties: no one widens their own access.
+            return Err(CoreError::NotOnYourself);
+        }
         let (me, now) = (self.user().id, self.now());
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         let before = access::set_override(&tx, user.id, permission, effect, me, now)?;

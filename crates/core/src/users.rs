@@ -63,7 +63,7 @@ impl std::fmt::Display for Username {
 
 /// A typed name as it may be shown back: control characters escaped, cut
 /// to a readable length.
-fn printable(typed: &str) -> String {
+pub(crate) fn printable(typed: &str) -> String {
     let escaped: String = typed.chars().flat_map(char::escape_debug).collect();
     if escaped.chars().count() > 40 { escaped.chars().take(40).chain("…".chars()).collect() } else { escaped }
 }

@@ -405,3 +405,68 @@ fn garbage_in_the_files_beside_the_vault_does_not_stop_a_login() {
     assert_eq!(failed.len(), 3, "each unreadable line is audited as such: {failed:?}");
     assert!(failed.iter().all(|e| e.event.detail.as_deref().is_some_and(|d| d.contains("did not open"))));
 }
+
+// --- Found by an internal security review; each guarded here.
+
+#[test]
+fn no_one_widens_their_own_access_or_strips_their_own_second_factor() {
+    let w = world();
+    let mut admin = w.admin();
+    let e =
+        admin.set_override("ada", Permission::ClinicalRead, Some(chartvault_core::access::Effect::Grant)).unwrap_err();
+    assert!(matches!(e, CoreError::NotOnYourself), "{e:?}");
+    assert!(matches!(admin.require(Permission::ClinicalRead, Some(7)), Err(CoreError::Denied(_))));
+    assert!(matches!(admin.reset_totp("ada"), Err(CoreError::NotOnYourself)));
+    // Replacing a working authenticator asks for the password again.
+    w.clock.advance(Duration::minutes(6));
+    assert!(matches!(admin.begin_totp_enrolment(), Err(CoreError::PasswordNeeded)));
+    assert!(matches!(admin.issue_totp_recovery_codes(), Err(CoreError::PasswordNeeded)));
+}
+
+#[test]
+fn a_forced_change_needs_a_new_password_and_removed_users_stay_removed() {
+    let w = world();
+    add_staff(&w);
+    let mut sam = w.try_login("sam", STAFF_PW, None).unwrap();
+    assert!(matches!(sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_PW)), Err(CoreError::SamePassword)));
+    sam.logout().unwrap();
+    let mut admin = w.admin();
+    admin.remove_user("sam").unwrap();
+    assert!(matches!(admin.disable_user("sam"), Err(CoreError::UserRemoved(_))));
+    assert!(admin.enable_user("sam", &pw("Fresh marble 12 under the sea")).is_err());
+}
+
+#[test]
+fn wrong_passwords_inside_a_session_count_towards_the_lockout() {
+    let w = world();
+    let mut admin = w.admin();
+    for _ in 0..4 {
+        assert!(matches!(admin.reauthenticate(&pw("not the password")), Err(CoreError::WrongPassword)));
+    }
+    assert!(matches!(admin.reauthenticate(&pw("not the password")), Err(CoreError::Locked)));
+    assert!(admin.is_locked(), "the fifth wrong password locks the session");
+    w.clock.advance(Duration::seconds(30));
+    assert!(matches!(w.try_login("ada", ADMIN_PW, Some(&w.code())), Err(LoginError::LockedOut { .. })));
+}
+
+#[test]
+fn an_abandoned_code_prompt_and_a_hostile_user_name_are_audited_safely() {
+    let w = world();
+    w.clock.advance(Duration::seconds(31));
+    match w.try_login("ada", ADMIN_PW, None) {
+        Err(LoginError::CodeNeeded(pending)) => drop(pending),
+        other => panic!("{other:?}"),
+    }
+    w.clock.advance(Duration::seconds(5));
+    let hostile = "\u{1b}[2K\u{1b}[1Aevil\u{1b}]52;c;aGk=\u{7}";
+    assert!(w.try_login(hostile, "whatever password", None).is_err());
+    w.clock.advance(Duration::seconds(5));
+    let mut admin = w.admin();
+    let failed = actions(&mut admin, Action::LoginFailed);
+    assert!(
+        failed.iter().any(|e| e.actor.username == "ada"
+            && e.event.detail.as_deref().is_some_and(|d| d.contains("no authenticator code"))),
+        "{failed:?}"
+    );
+    assert!(failed.iter().all(|e| !e.actor.username.chars().any(char::is_control)), "{failed:?}");
+}
