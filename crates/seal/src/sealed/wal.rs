@@ -397,11 +397,14 @@ impl SealedFile {
         let mut fields = [0u8; WAL_FRAME_HDR];
         fields.copy_from_slice(hdr);
         hdr[16..].copy_from_slice(&self.wal.format.recorded(&self.keys, &nonce, &fields));
-        if opened {
-            // SQLite may be about to rewrite this frame's header.
-            self.wal.last_frame_read = Some((offset, nonce));
-        }
         let Some(chain) = chain else {
+            if opened {
+                // SQLite rereading a frame of its open transaction: it may be
+                // about to rewrite its header. (Never during recovery: a
+                // frame recovery reads past the log's end is not one SQLite
+                // will rewrite, and the next frame written there is new.)
+                self.wal.last_frame_read = Some((offset, nonce));
+            }
             if !opened {
                 buf.fill(0);
                 return Err(self.tampered_page(pgno));
