@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-#[allow(unused_imports)]
-use Fault as _;
 use chartvault_seal::testkit::{Fault, SimDisk};
 use chartvault_seal::*;
 
@@ -65,4 +63,32 @@ fn the_first_frame_written_after_recovery_is_not_taken_for_a_checksum_rewrite() 
     let c: String = v.conn().query_row("SELECT b FROM t WHERE a = 2", [], |r| r.get(0)).unwrap();
     assert_eq!((b.as_str(), c.as_str()), ("second after crash", "third"), "every committed write survives");
     assert!(v.verify().unwrap().is_ok());
+}
+
+#[test]
+fn a_rotation_a_full_disk_stops_at_open_stays_owed_until_it_is_done() {
+    let disk = SimDisk::new();
+    let dir = Path::new("/sim/r");
+    let mut v = make(dir, &disk, JournalMode::Wal);
+    v.add_password_slot("bob", &SecretString::from("bob's password 123"), Some(KdfParams::INSECURE_FAST)).unwrap();
+    let before = v.data_key_epoch();
+    // Power cut right after the pending generation (bob removed) is durable.
+    v.rotate_keys_stopping_after(Some("bob"), Some(RekeyStep::PendingKeyWritten)).unwrap();
+    drop(v);
+    let oo = OpenOptions { lower: disk.lower(), ..OpenOptions::default() };
+    let used: u64 = disk.paths().iter().filter_map(|p| disk.contents(p)).map(|c| c.len() as u64).sum();
+    // The disk is nearly full: the redo's copy does not fit.
+    disk.set_fault(Some(Fault::Capacity(used + 8192)));
+    let r = Vault::open(dir, Unlock::Password { slot: "alice", password: &pw() }, &oo);
+    if let Ok(v) = &r {
+        assert!(v.rotation_owed(), "a rotation that could not be redone stays owed");
+    }
+    drop(r);
+    disk.set_fault(None);
+    let v = Vault::open(dir, Unlock::Password { slot: "alice", password: &pw() }, &oo).unwrap();
+    let slots: Vec<String> = v.slots().into_iter().map(|s| s.name).collect();
+    assert_eq!(slots, ["alice", "recovery"]);
+    assert!(v.data_key_epoch() > before, "the rotation was completed at the next open");
+    assert!(!v.rotation_owed());
+    assert_eq!(inspect_key_file(&disk.contents("/sim/r/vault.keys").unwrap()).unwrap().pending_epoch, None);
 }

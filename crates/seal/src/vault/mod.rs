@@ -234,13 +234,17 @@ impl Vault {
             return Err(diagnose::page1_mismatch(dir, &keys, &settled.key));
         }
         let mut vault = Vault::start(dir, keys, settled.key, opts.clone(), holder, None)?;
-        if settled.withdraw_pending {
-            vault.withdraw_pending_rekey()?;
-        }
         if settled.redo_rotation {
-            // An administrator revoked a slot and a crash undid the
-            // rotation: it must not silently stay undone.
-            vault.rotate_keys(None, None)?;
+            // An administrator revoked a slot and a crash undid the rotation:
+            // run it again. Its pending generation stays in the key-slot file
+            // (the rotation is owed) until a new one replaces it, so that a
+            // failure here (a full disk) leaves it owed for the next open,
+            // never silently undone. `rotation_owed()` tells the layer above.
+            vault.keys.store().remove_if_exists(&crate::names::rekey_path(dir))?;
+            let _ = vault.rotate_keys(None, None);
+            vault.reconnect_if_needed()?;
+        } else if settled.withdraw_pending {
+            vault.withdraw_pending_rekey()?;
         }
         vault.apply_journal_mode()?;
         if vault.rekey_due() {
@@ -248,6 +252,7 @@ impl Vault {
             // hard limit stops writes. Should that fail (a full disk), the
             // vault still opens and `rekey_due()` tells the layer above.
             let _ = vault.rekey();
+            vault.reconnect_if_needed()?;
         }
         Ok(vault)
     }
@@ -374,6 +379,27 @@ impl Vault {
     /// The generation of the data key: 1 at creation, one more per rekey.
     pub fn data_key_epoch(&self) -> u32 {
         self.keys.lock().file.current.epoch
+    }
+
+    /// Whether a rotation of the vault key was interrupted and has not been
+    /// completed yet (it is retried at every open; [`Vault::rotate_keys`]
+    /// completes it now).
+    pub fn rotation_owed(&self) -> bool {
+        use subtle::ConstantTimeEq;
+        let book = self.keys.lock();
+        match (&book.file.pending, &book.pending_key) {
+            (Some(_), Some(k)) => !bool::from(k.expose_secret().ct_eq(book.current_key.expose_secret())),
+            _ => false,
+        }
+    }
+
+    /// After a failed rekey or rotation whose reconnection failed too: one
+    /// more try, or an error (never a vault without a connection).
+    fn reconnect_if_needed(&mut self) -> Result<()> {
+        if self.conn.is_none() {
+            self.restart(None)?;
+        }
+        Ok(())
     }
 
     /// Whether the data key has sealed enough pages that a rekey is due.

@@ -143,6 +143,9 @@ impl Vault {
         let pages_total: i64 =
             self.conn().query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
         let pages_total = pages_total.max(0) as u64;
+        // A rotation owed (interrupted earlier) is not replaced by a plain
+        // rekey's generation: this renewal completes it instead.
+        let what = if self.rotation_owed() { Renewal::VaultKey } else { what };
         let vault_id = self.keys.vault_id();
         let new_key = Key256::random()?;
         let (generation, vault_key) = {
@@ -195,10 +198,13 @@ impl Vault {
         });
         if let Err(e) = copied {
             // Nothing has changed but the pending key: withdraw it (were this
-            // to fail too, the next open would withdraw it).
+            // to fail too, the next open would withdraw it) — unless it is a
+            // rotation, which stays owed and is retried at the next open.
             let err = super::explain(&copy_shared, e);
             let _ = store.remove_if_exists(&target);
-            let _ = self.keys.withdraw_pending();
+            if what == Renewal::DataKey {
+                let _ = self.keys.withdraw_pending();
+            }
             return Err(err);
         }
         drop(copy_reg);
@@ -271,7 +277,7 @@ impl Vault {
 
     /// Reconnects after the connection was closed, under `key` or (when
     /// `None`) whichever key the database on disk is sealed with.
-    fn restart(&mut self, key: Option<Key256>) -> Result<()> {
+    pub(super) fn restart(&mut self, key: Option<Key256>) -> Result<()> {
         self.conn = None;
         let settled = match key {
             Some(key) => Settled::done(key),
@@ -281,7 +287,7 @@ impl Vault {
         self.reg = Registration::new(shared.clone(), &self.opts.lower)?;
         self.shared = shared;
         self.connect(None)?;
-        if settled.withdraw_pending {
+        if settled.withdraw_pending && !settled.redo_rotation {
             self.withdraw_pending_rekey()?;
         }
         Ok(())
