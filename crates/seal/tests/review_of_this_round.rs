@@ -92,3 +92,23 @@ fn a_rotation_a_full_disk_stops_at_open_stays_owed_until_it_is_done() {
     assert!(!v.rotation_owed());
     assert_eq!(inspect_key_file(&disk.contents("/sim/r/vault.keys").unwrap()).unwrap().pending_epoch, None);
 }
+
+#[test]
+fn a_create_that_fails_leaves_no_half_made_vault_behind() {
+    let disk = SimDisk::new();
+    let dir = Path::new("/sim/c");
+    let opts = CreateOptions {
+        kdf: Some(KdfParams::INSECURE_FAST),
+        journal_mode: JournalMode::Wal,
+        open: OpenOptions { lower: disk.lower(), ..OpenOptions::default() },
+    };
+    disk.set_fault(Some(Fault::Capacity(3000)));
+    assert!(Vault::create(dir, "alice", &pw(), &opts).is_err(), "the disk is full");
+    disk.set_fault(None);
+    assert!(
+        disk.paths().iter().all(|p| p.ends_with(".tmp") || disk.contents(p).is_none_or(|c| c.is_empty())),
+        "no key-slot file or database left: {:?}",
+        disk.paths()
+    );
+    Vault::create(dir, "alice", &pw(), &opts).expect("a second try makes the vault");
+}

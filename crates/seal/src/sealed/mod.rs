@@ -64,6 +64,11 @@ pub(crate) struct Shared {
     /// A WAL of the earlier checksum format was found: the vault
     /// checkpoints it at open, so that nothing is appended to it.
     pub(crate) legacy_wal: AtomicBool,
+    /// Whether a log of the earlier format may be read at all: only at the
+    /// open that converts a key-slot file of the version that wrote such
+    /// logs. Later, an old log put back is refused rather than trusted
+    /// (its checksums are masked the forgeable way).
+    pub(crate) legacy_wal_allowed: AtomicBool,
 }
 
 impl Shared {
@@ -74,6 +79,7 @@ impl Shared {
             carry: Mutex::new(None),
             checkpointing: AtomicBool::new(false),
             legacy_wal: AtomicBool::new(false),
+            legacy_wal_allowed: AtomicBool::new(false),
         }
     }
 }

@@ -364,10 +364,15 @@ impl SealedFile {
         let Some(format) = WalFormat::of_header(&self.keys, buf) else {
             return Err(self.tampered_log(0, "WAL header failed authentication"));
         };
-        self.wal.format = format;
         if format == WalFormat::Legacy {
+            if !self.shared.legacy_wal_allowed.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(
+                    self.tampered_log(0, "a write-ahead log of the earlier format, which this vault no longer writes")
+                );
+            }
             self.shared.legacy_wal.store(true, std::sync::atomic::Ordering::Release);
         }
+        self.wal.format = format;
         let big_endian = magic == MAGIC_BE;
         let sums = wal_checksum(big_endian, &buf[..24], (0, 0));
         buf[24..28].copy_from_slice(&sums.0.to_be_bytes());

@@ -22,6 +22,8 @@ pub(crate) struct Book {
 }
 
 pub(crate) struct KeyState {
+    /// The key-slot file was read in version 1 at this open (and converted).
+    pub(crate) converted_from_v1: bool,
     path: PathBuf,
     store: Store,
     vault_id: [u8; VAULT_ID_LEN],
@@ -30,7 +32,13 @@ pub(crate) struct KeyState {
 
 impl KeyState {
     pub(crate) fn new(dir: &Path, book: Book, store: Store) -> Self {
-        KeyState { path: crate::names::keys_path(dir), store, vault_id: book.file.vault_id, book: Mutex::new(book) }
+        KeyState {
+            converted_from_v1: false,
+            path: crate::names::keys_path(dir),
+            store,
+            vault_id: book.file.vault_id,
+            book: Mutex::new(book),
+        }
     }
 
     /// The files of the vault's lower layer.

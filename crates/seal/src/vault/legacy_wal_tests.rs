@@ -46,13 +46,23 @@ fn a_crashed_log_of_the_earlier_checksum_format_recovers_and_is_checkpointed() {
     let (v, _) = Vault::create(dir.path(), "alice", &password, &opts).unwrap();
     v.conn().execute_batch("CREATE TABLE t(x)").unwrap();
     v.close().unwrap();
+    // The version that wrote such logs wrote key-slot files of version 1.
+    crate::testkit::rewrite_key_file_as_v1(
+        dir.path(),
+        unlock,
+        &[("alice", crate::SlotKind::Password, &password)],
+        KdfParams::INSECURE_FAST,
+    )
+    .unwrap();
+    let v1_keys = std::fs::read(dir.path().join(KEYS_FILE)).unwrap();
     let v = Vault::open(dir.path(), unlock, &OpenOptions::default()).unwrap();
     for i in 0..5 {
         v.conn().execute("INSERT INTO t VALUES (randomblob(3000 + ?1))", [i]).unwrap();
     }
     // The crash image, its log rewritten in the earlier format.
-    let files: BTreeMap<&str, Vec<u8>> =
+    let mut files: BTreeMap<&str, Vec<u8>> =
         [DB_FILE, WAL_FILE, KEYS_FILE].into_iter().map(|n| (n, std::fs::read(dir.path().join(n)).unwrap())).collect();
+    let v2_keys = files.insert(KEYS_FILE, v1_keys).unwrap();
     assert!(files[WAL_FILE].len() > 32 + 5 * FRAME, "five commits in the log");
     let mut legacy = files[WAL_FILE].clone();
     to_legacy(&v.shared.keys, &mut legacy);
@@ -70,8 +80,23 @@ fn a_crashed_log_of_the_earlier_checksum_format_recovers_and_is_checkpointed() {
     let (_d, r) = open_image(&files[WAL_FILE]);
     assert_eq!(count(&r.unwrap()), 5);
 
+    // Beside a key-slot file this version wrote, an old log was put back:
+    // refused, not trusted.
+    {
+        let d = tempfile::tempdir().unwrap();
+        for (n, b) in &files {
+            let b = match *n {
+                WAL_FILE => &legacy,
+                KEYS_FILE => &v2_keys,
+                _ => b,
+            };
+            std::fs::write(d.path().join(n), b).unwrap();
+        }
+        let e = Vault::open(d.path(), unlock, &OpenOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("earlier format"), "{e}");
+    }
     let (d, r) = open_image(&legacy);
-    let v = r.expect("the earlier format recovers");
+    let v = r.expect("the earlier format recovers at the open that converts the key-slot file");
     assert_eq!(count(&v), 5, "every committed transaction");
     let wal_len = std::fs::metadata(d.path().join(WAL_FILE)).map(|m| m.len()).unwrap_or(0);
     assert_eq!(wal_len, 0, "checkpointed at open");

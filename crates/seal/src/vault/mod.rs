@@ -176,9 +176,21 @@ impl Vault {
         ];
         let current = Generation::new(&vault_id, 1, &vault_key, &data_key, &secret, &slots)?;
         let file = KeyFile::new(vault_id, opts.journal_mode, current, slots);
-        let keys = KeyState::new(dir, Book { file, current_key: vault_key, pending_key: None, secret }, store);
+        let keys = KeyState::new(dir, Book { file, current_key: vault_key, pending_key: None, secret }, store.clone());
         keys.save(None)?;
-        let vault = Vault::start(dir, keys, data_key, opts.open.clone(), holder, Some(opts.journal_mode))?;
+        let vault = match Vault::start(dir, keys, data_key, opts.open.clone(), holder, Some(opts.journal_mode)) {
+            Ok(v) => v,
+            Err(e) => {
+                // A half-made vault (a key-slot file whose recovery code was
+                // never shown) must not stay behind. The lock is released
+                // with the failed start, and nobody else can have used it.
+                for path in [keys_path(dir), db_path(dir), crate::names::wal_path(dir), crate::names::journal_path(dir)]
+                {
+                    let _ = store.remove_if_exists(&path);
+                }
+                return Err(e);
+            }
+        };
         Ok((vault, code))
     }
 
@@ -268,6 +280,7 @@ impl Vault {
     ) -> Result<Vault> {
         let keys = Arc::new(keys);
         let shared = Arc::new(Shared::new(page_keys(&keys, &data_key)));
+        shared.legacy_wal_allowed.store(keys.converted_from_v1, std::sync::atomic::Ordering::Release);
         drop(data_key);
         let reg = Registration::new(shared.clone(), &opts.lower)?;
         let mut vault = Vault { conn: None, reg, shared, keys, dir: dir.to_owned(), opts, _holder: holder };
@@ -528,7 +541,8 @@ fn unlock_book(dir: &Path, file: KeyFile, name: &str, secret: &[u8], store: Stor
         let Book { file, current_key, pending_key, secret: vault_secret } = &mut book;
         file.upgrade_slot(name, secret, current_key, pending_key.as_ref(), vault_secret)?;
     }
-    let keys = KeyState::new(dir, book, store);
+    let mut keys = KeyState::new(dir, book, store);
+    keys.converted_from_v1 = old_format;
     if legacy || old_format {
         keys.save(None)?;
     }

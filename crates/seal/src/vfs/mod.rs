@@ -38,7 +38,40 @@ struct OpenFile {
     shared: Arc<Shared>,
     /// The name the lower file was opened under, when it is not SQLite's.
     /// Declared after `sealed`: dropped after the lower file.
-    _name: Option<CString>,
+    _name: Option<SqliteName>,
+}
+
+/// A file name laid out as SQLite lays out its own (`sqlite3_create_filename`):
+/// a platform VFS may read URI parameters after a name it is given (Windows'
+/// `winOpen` does for every file), which a bare C string does not have.
+struct SqliteName(*const c_char);
+
+// SAFETY: the allocation is owned by this value alone and freed once, in
+// Drop; SQLite's allocator may be called from any thread.
+unsafe impl Send for SqliteName {}
+
+impl SqliteName {
+    fn new(name: &CStr) -> Option<SqliteName> {
+        // SAFETY: `name` is NUL-terminated; empty journal and WAL names and
+        // no parameters are valid arguments, as SQLite documents.
+        let p =
+            unsafe { ffi::sqlite3_create_filename(name.as_ptr(), c"".as_ptr(), c"".as_ptr(), 0, std::ptr::null_mut()) };
+        (!p.is_null()).then_some(SqliteName(p))
+    }
+
+    fn as_cstr(&self) -> &CStr {
+        // SAFETY: a non-null result of sqlite3_create_filename points at the
+        // NUL-terminated copy of the name, alive until it is freed in Drop.
+        unsafe { CStr::from_ptr(self.0) }
+    }
+}
+
+impl Drop for SqliteName {
+    fn drop(&mut self) {
+        // SAFETY: made by sqlite3_create_filename and freed only here, after
+        // the file that used it is closed (field order of OpenFile).
+        unsafe { ffi::sqlite3_free_filename(self.0) }
+    }
 }
 
 struct AppData {
@@ -249,8 +282,14 @@ unsafe extern "C" fn x_open(
         // A log gets a name of our own (see `crate::names`); the lower layer may
         // keep the pointer until the file closes, so the mapped name lives in
         // the open file, dropped after it.
-        let mapped = map_sqlite_name(cname);
-        let (lower, lower_flags) = match app.lower.open(mapped.as_deref().unwrap_or(cname), flags) {
+        let mapped = match map_sqlite_name(cname) {
+            None => None,
+            Some(c) => match SqliteName::new(&c) {
+                Some(n) => Some(n),
+                None => return ffi::SQLITE_NOMEM,
+            },
+        };
+        let (lower, lower_flags) = match app.lower.open(mapped.as_ref().map_or(cname, SqliteName::as_cstr), flags) {
             Ok(x) => x,
             Err(rc) => return rc,
         };
@@ -258,7 +297,7 @@ unsafe extern "C" fn x_open(
             Ok(r) => r,
             Err(_) => return ffi::SQLITE_CANTOPEN,
         };
-        let path = PathBuf::from(mapped.as_deref().unwrap_or(cname).to_string_lossy().into_owned());
+        let path = PathBuf::from(mapped.as_ref().map_or(cname, SqliteName::as_cstr).to_string_lossy().into_owned());
         let sealed = SealedFile::new(kind, path, lower, app.shared.clone(), rng);
         let open = Box::into_raw(Box::new(OpenFile { sealed, shared: app.shared.clone(), _name: mapped }));
         // SAFETY: `file` has room for a FileHandle (szOsFile); we initialise it

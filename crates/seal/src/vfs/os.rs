@@ -136,8 +136,9 @@ impl LowerVfs for OsVfs {
         let mut out_flags: c_int = 0;
         let x_open = self.vfs().xOpen.expect("platform VFS has xOpen");
         // SAFETY: `mem` is zeroed storage of at least szOsFile bytes, as
-        // xOpen requires; `name` is SQLite's own filename pointer, which it
-        // keeps alive until the file is closed.
+        // xOpen requires; `name` is SQLite's own filename, or one made by
+        // sqlite3_create_filename that the shim keeps alive until the file
+        // is closed (`OpenFile::_name`).
         let rc = unsafe { x_open(self.vfs, name.as_ptr(), file.ptr(), flags, &mut out_flags) };
         if rc != ffi::SQLITE_OK {
             return Err(rc);
