@@ -24,10 +24,10 @@ pub fn append(
     event: &Event,
 ) -> Result<i64> {
     let at = format_time(at)?;
-    let mut changes: Vec<_> = event.changes.iter().collect();
-    changes.sort_by(|a, b| a.field.cmp(&b.field));
-    if let Some(w) = changes.windows(2).find(|w| w[0].field == w[1].field) {
-        return Err(CoreError::AuditDuplicateChange { field: w[0].field.clone() });
+    let mut fields: Vec<_> = event.changes.iter().map(|c| &c.field).collect();
+    fields.sort();
+    if let Some(w) = fields.windows(2).find(|w| w[0] == w[1]) {
+        return Err(CoreError::AuditDuplicateChange { field: w[0].clone() });
     }
     let last: Option<(i64, Vec<u8>)> = tx
         .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -42,10 +42,25 @@ pub fn append(
             (next, hash)
         }
     };
+    let (fields, change_rows) = entry_values(seq, actor, workstation, at, event);
+    let hash = ChainInput::new(ValueRef::Blob(&prev_hash), &fields, &change_rows).hash(key, seq);
+    insert_row(tx, fields, change_rows, prev_hash, hash)?;
+    Ok(seq)
+}
+
+/// The stored values of an entry: its [`LOG_COLUMNS`] and its changes,
+/// ordered by field.
+pub(super) fn entry_values(
+    seq: i64,
+    actor: &Actor,
+    workstation: &Workstation,
+    at: String,
+    event: &Event,
+) -> ([Value; FIELD_COUNT], Vec<ChangeRow>) {
     let text = |s: &str| Value::Text(s.to_owned());
     let opt_text = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
     let opt_int = |i: Option<i64>| i.map_or(Value::Null, Value::Integer);
-    let fields: [Value; FIELD_COUNT] = [
+    let fields = [
         Value::Integer(seq),
         Value::Text(at),
         opt_int(actor.user_id),
@@ -60,22 +75,33 @@ pub fn append(
         opt_text(&event.detail),
         Value::Integer(i64::from(event.emergency)),
     ];
-    let change_rows: Vec<ChangeRow> =
-        changes.iter().map(|c| [text(&c.field), opt_text(&c.old), opt_text(&c.new)]).collect();
-    let hash = ChainInput::new(ValueRef::Blob(&prev_hash), &fields, &change_rows).hash(key, seq);
+    let mut changes: Vec<_> = event.changes.iter().collect();
+    changes.sort_by(|a, b| a.field.cmp(&b.field));
+    let change_rows = changes.iter().map(|c| [text(&c.field), opt_text(&c.old), opt_text(&c.new)]).collect();
+    (fields, change_rows)
+}
 
+/// Inserts an entry's row and its changes as given.
+pub(super) fn insert_row(
+    conn: &Connection,
+    fields: [Value; FIELD_COUNT],
+    changes: Vec<ChangeRow>,
+    prev_hash: Vec<u8>,
+    hash: [u8; 32],
+) -> Result<()> {
+    let seq = fields[0].clone();
     let sql = format!(
         "INSERT INTO audit_log ({LOG_COLUMNS}, prev_hash, hash) VALUES ({})",
         (1..=FIELD_COUNT + 2).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
     );
     let row = fields.into_iter().chain([Value::Blob(prev_hash), Value::Blob(hash.to_vec())]);
-    tx.prepare(&sql)?.execute(params_from_iter(row))?;
+    conn.prepare(&sql)?.execute(params_from_iter(row))?;
     let mut insert_change =
-        tx.prepare("INSERT INTO audit_changes (seq, field, old_value, new_value) VALUES (?1, ?2, ?3, ?4)")?;
-    for [field, old, new] in change_rows {
-        insert_change.execute((seq, field, old, new))?;
+        conn.prepare("INSERT INTO audit_changes (seq, field, old_value, new_value) VALUES (?1, ?2, ?3, ?4)")?;
+    for [field, old, new] in changes {
+        insert_change.execute((&seq, field, old, new))?;
     }
-    Ok(seq)
+    Ok(())
 }
 
 /// The last entry's seq and hash as stored, `None` for an empty log.

@@ -1,19 +1,5 @@
 //! The log as CSV, for the audit viewer's export and `chartvault audit
-//! export`.
-//!
-//! One header row, then one row per entry in the filter's order, escaped by
-//! the `csv` crate. Times are RFC 3339 UTC; an absent value is an empty
-//! cell; `emergency` is `yes` or `no`; `hash` is the entry's chain hash in
-//! hexadecimal (to match a printed [`super::ChainHead`]). The `changes` cell
-//! lists each change as `field: "old" → "new"`, joined by `"; "`, with
-//! `(none)` for an absent value; values are quoted with `\"`, `\\`, `\n`,
-//! `\r` and `\t` escaped, and a field name is quoted too unless it is made
-//! of letters, digits, `_`, `.` and `-`, so the cell reads back
-//! unambiguously.
-//!
-//! Cells are written as stored: a value beginning with `=`, `+`, `-` or `@`
-//! is not altered, so a spreadsheet that evaluates formulas in opened CSV
-//! files must be told not to.
+//! export`; see [`export_csv`].
 
 use chartvault_seal::rusqlite::Connection;
 use chrono::SecondsFormat;
@@ -42,8 +28,22 @@ pub const CSV_HEADER: [&str; 15] = [
     "hash",
 ];
 
-/// Writes the entries `filter` selects to `writer` as CSV (see the
-/// [module](self)) and returns how many were written.
+/// Writes the entries `filter` selects to `writer` as CSV and returns how
+/// many were written.
+///
+/// One header row, then one row per entry in the filter's order, escaped by
+/// the `csv` crate. Times are RFC 3339 UTC; an absent value is an empty
+/// cell; `emergency` is `yes` or `no`; `hash` is the entry's chain hash in
+/// hexadecimal (to match a printed [`super::ChainHead`]). The `changes` cell
+/// lists each change as `field: "old" → "new"`, joined by `"; "`, with
+/// `(none)` for an absent value; values are quoted with `\"`, `\\`, `\n`,
+/// `\r` and `\t` escaped, and a field name is quoted too unless it is made
+/// of letters, digits, `_`, `.` and `-`, so the cell reads back
+/// unambiguously.
+///
+/// Cells are written as stored: a value beginning with `=`, `+`, `-` or `@`
+/// is not altered, so a spreadsheet that evaluates formulas in opened CSV
+/// files must be told not to.
 pub fn export_csv(conn: &Connection, filter: &Filter, writer: impl std::io::Write) -> Result<u64> {
     let mut out = csv::Writer::from_writer(writer);
     out.write_record(CSV_HEADER)?;

@@ -1,36 +1,4 @@
-//! Checking the chain: every entry's hash, every link, no gaps.
-//!
-//! [`verify`] walks the log in seq order. Entry `s` is sound when its seq is
-//! the one after the previous entry's (1 for the first), its hash is the
-//! HMAC of its contents (and changes) at seq `s`, and its `prev_hash` is the
-//! previous entry's hash (zeros for the first). The first entry that is not
-//! is named, classified as follows:
-//!
-//! - a seq past the expected one: [`ProblemKind::Missing`], at the first
-//!   absent seq;
-//! - a hash that does not match its contents at `s`, but does at another
-//!   seq `j`: [`ProblemKind::Reordered`] (entry `j` was moved or copied
-//!   here; swapping two entries, or renumbering after a deletion, does this);
-//! - otherwise, when the entry after it links to the entry before it (the
-//!   chain passes over it): [`ProblemKind::Inserted`], saying whether its
-//!   own hash is valid (forged with the key) or not;
-//! - otherwise a hash that does not match: [`ProblemKind::Altered`] (edited,
-//!   or written without the key);
-//! - a valid hash with a wrong link: [`ProblemKind::BrokenLink`] (the entry
-//!   before it was replaced by one made with the key).
-//!
-//! A clean walk is followed by a check that no changes are stored for an
-//! entry the log does not hold ([`ProblemKind::OrphanChanges`]).
-//!
-//! **What `verify` cannot see**: a cut at the end. Deleting the last
-//! entries (with their changes) leaves a shorter chain that is sound in
-//! every link. Only a [`ChainHead`] recorded earlier elsewhere (in every
-//! backup, on a printed report) shows it: [`verify_against`] reports the
-//! entries gone since that head ([`ProblemKind::Truncated`]) or a log cut
-//! back and written on ([`ProblemKind::Rewritten`]). The same holds for an
-//! older copy of the whole vault put back. And someone holding the key who
-//! rewrites every entry from some point on makes a sound chain: the head
-//! recorded before shows that too.
+//! Checking the chain: every entry's hash, every link, no gaps; see [`verify`].
 
 use std::fmt;
 
@@ -42,8 +10,8 @@ use super::chain::{ChainInput, ChangeRow, FIELD_COUNT, GENESIS, LOG_COLUMNS};
 use super::{AuditKey, ChainHead};
 use crate::Result;
 
-/// What is wrong at a [`Problem`]'s seq. See the [module](self) for how
-/// each is told.
+/// What is wrong at a [`Problem`]'s seq. See [`verify`] for how each
+/// is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
     /// The entry's hash does not match its fields.
@@ -148,7 +116,41 @@ impl Report {
     }
 }
 
-/// Walks the chain and names its first problem. See the [module](self).
+/// Walks the chain and names its first problem.
+///
+/// It walks the log in seq order. Entry `s` is sound when its seq is
+/// the one after the previous entry's (1 for the first), its hash is the
+/// HMAC of its contents (and changes) at seq `s`, and its `prev_hash` is the
+/// previous entry's hash (zeros for the first). The first entry that is not
+/// is named, classified as follows:
+///
+/// - a seq past the expected one: [`ProblemKind::Missing`], at the first
+///   absent seq (a seq below 1: [`ProblemKind::Inserted`]);
+/// - a hash that does not match its contents at `s`, but does at another
+///   seq `j`: [`ProblemKind::Reordered`] (entry `j` was moved or copied
+///   here; swapping two entries, or renumbering after a deletion, does this;
+///   found by trying each seq of the log, one HMAC each, at the first
+///   problem only);
+/// - otherwise, when the entry after it links to the entry before it (the
+///   chain passes over it): [`ProblemKind::Inserted`], saying whether its
+///   own hash is valid (forged with the key) or not;
+/// - otherwise a hash that does not match: [`ProblemKind::Altered`] (edited,
+///   or written without the key);
+/// - a valid hash with a wrong link: [`ProblemKind::BrokenLink`] (the entry
+///   before it was replaced by one made with the key).
+///
+/// A clean walk is followed by a check that no changes are stored for an
+/// entry the log does not hold ([`ProblemKind::OrphanChanges`]).
+///
+/// **What `verify` cannot see**: a cut at the end. Deleting the last
+/// entries (with their changes) leaves a shorter chain that is sound in
+/// every link. Only a [`ChainHead`] recorded earlier elsewhere (in every
+/// backup, on a printed report) shows it: [`verify_against`] reports the
+/// entries gone since that head ([`ProblemKind::Truncated`]) or a log cut
+/// back and written on ([`ProblemKind::Rewritten`]). The same holds for an
+/// older copy of the whole vault put back. And someone holding the key who
+/// rewrites every entry from some point on makes a sound chain: the head
+/// recorded before shows that too.
 pub fn verify(conn: &Connection, key: &AuditKey) -> Result<Report> {
     verify_with_progress(conn, key, &mut |_, _| {})
 }
