@@ -38,11 +38,22 @@ impl Session {
         password_policy::check(password.expose_secret(), &ctx).map_err(CoreError::PasswordPolicy)
     }
 
-    fn admin_target(&mut self, username: &str) -> Result<User> {
+    /// The user an administration action is about: the permission, a
+    /// recently entered password, and the user looked up.
+    pub(crate) fn admin_target(&mut self, username: &str) -> Result<User> {
         self.require(Permission::UserAdmin, None)?;
         self.require_recent_password()?;
         let name = Username::parse(username)?;
         users::by_name(self.vault()?.conn(), &name)?.ok_or(CoreError::NoSuchUser(name))
+    }
+
+    /// [`Session::admin_target`], refused for one's own account.
+    pub(crate) fn admin_target_other(&mut self, username: &str) -> Result<User> {
+        let user = self.admin_target(username)?;
+        if user.id == self.user.id {
+            return Err(CoreError::NotOnYourself);
+        }
+        Ok(user)
     }
 
     /// Every user (administrators).
@@ -98,10 +109,7 @@ impl Session {
     }
 
     fn set_status(&mut self, username: &str, status: Status, action: Action) -> Result<()> {
-        let user = self.admin_target(username)?;
-        if user.id == self.user.id {
-            return Err(CoreError::NotOnYourself);
-        }
+        let user = self.admin_target_other(username)?;
         if user.status == Status::Removed {
             return Err(CoreError::UserRemoved(user.username));
         }
@@ -162,10 +170,7 @@ impl Session {
 
     /// Clears a user's TOTP enrolment (a lost authenticator).
     pub fn reset_totp(&mut self, username: &str) -> Result<()> {
-        let user = self.admin_target(username)?;
-        if user.id == self.user.id {
-            return Err(CoreError::NotOnYourself);
-        }
+        let user = self.admin_target_other(username)?;
         let now = self.env.clock.now();
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         users::set(&tx, user.id, Column::TotpSecret, None::<Vec<u8>>, now)?;

@@ -1,10 +1,10 @@
 //! The audit trail, the vault's keys and roles, as session operations.
 
+use crate::Result;
 use crate::access::{self, Effect, Permission, Role};
 use crate::audit::{self, Action, Entry, Event, Filter, Outcome, Report};
 use crate::session::Session;
 use crate::users::{self, Column};
-use crate::{CoreError, Result};
 
 impl Session {
     /// Verifies the audit chain (administrators, auditors); `progress` is
@@ -55,13 +55,7 @@ impl Session {
 
     /// Changes a user's role.
     pub fn set_role(&mut self, username: &str, role: Role) -> Result<()> {
-        self.require(Permission::UserAdmin, None)?;
-        self.require_recent_password()?;
-        let name = users::Username::parse(username)?;
-        let user = users::by_name(self.vault()?.conn(), &name)?.ok_or(CoreError::NoSuchUser(name))?;
-        if user.id == self.user().id {
-            return Err(CoreError::NotOnYourself);
-        }
+        let user = self.admin_target_other(username)?;
         let now = self.now();
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         users::set(&tx, user.id, Column::Role, role.as_str(), now)?;
@@ -77,14 +71,8 @@ impl Session {
     /// Grants or denies one permission to one user beyond their role
     /// (`None` clears the override).
     pub fn set_override(&mut self, username: &str, permission: Permission, effect: Option<Effect>) -> Result<()> {
-        self.require(Permission::UserAdmin, None)?;
-        self.require_recent_password()?;
-        let name = users::Username::parse(username)?;
-        let user = users::by_name(self.vault()?.conn(), &name)?.ok_or(CoreError::NoSuchUser(name))?;
-        if user.id == self.user().id {
-            // Separation of duties: no one widens their own access.
-            return Err(CoreError::NotOnYourself);
-        }
+        // Separation of duties: no one widens their own access.
+        let user = self.admin_target_other(username)?;
         let (me, now) = (self.user().id, self.now());
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         let before = access::set_override(&tx, user.id, permission, effect, me, now)?;

@@ -22,6 +22,7 @@ use chartvault_seal::{
     DB_FILE, JOURNAL_FILE, JournalMode, KdfParams, LOCK_FILE, OpenOptions, SealError, SecretString, Unlock, Vault,
     WAL_FILE,
 };
+use common::patients::{create_table, insert_rows, name_of, payload_of};
 use common::*;
 
 /// Where the holding child finds the vault (its presence makes the child act).
@@ -37,37 +38,6 @@ const OPENER_EXPECT_PID: &str = "CHARTVAULT_OPENER_EXPECT_PID";
 
 /// The old busy wait took 5 s; a refusal must come well before that.
 const AT_ONCE: Duration = Duration::from_secs(2);
-
-fn name_of(id: i64) -> String {
-    format!("patient-{id:05}")
-}
-
-fn payload_of(id: i64) -> Vec<u8> {
-    let mut x = (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..900)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn create_table(v: &Vault) {
-    v.conn()
-        .execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, payload BLOB NOT NULL);")
-        .unwrap();
-}
-
-/// Inserts rows `ids` in one committed transaction.
-fn insert_rows(v: &Vault, ids: std::ops::RangeInclusive<i64>) {
-    let tx = v.conn().unchecked_transaction().unwrap();
-    for id in ids {
-        tx.execute("INSERT INTO t(id, name, payload) VALUES (?1, ?2, ?3)", (id, name_of(id), payload_of(id))).unwrap();
-    }
-    tx.commit().unwrap();
-}
 
 /// Every row is exactly one of `1..=n`, as inserted; nothing else is there.
 fn assert_rows(v: &Vault, n: i64) {

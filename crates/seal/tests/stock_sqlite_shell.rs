@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use chartvault_seal::{DB_FILE, JOURNAL_FILE, JournalMode, KEYS_FILE, LOCK_FILE, Vault, WAL_FILE};
+use chartvault_seal::{DB_FILE, JOURNAL_FILE, JournalMode, KEYS_FILE, LOCK_FILE, WAL_FILE};
+use common::patients::{create_table, insert_rows, name_of, payload_of};
 use common::*;
 
 /// Committed when the vault was last closed.
@@ -53,30 +54,6 @@ fn write_files(dir: &Path, files: &Files) {
     }
 }
 
-fn name_of(id: i64) -> String {
-    format!("patient-{id:05}")
-}
-
-fn payload_of(id: i64) -> Vec<u8> {
-    let mut x = (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..900)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn insert_rows(v: &Vault, ids: std::ops::RangeInclusive<i64>) {
-    let tx = v.conn().unchecked_transaction().unwrap();
-    for id in ids {
-        tx.execute("INSERT INTO t(id, name, payload) VALUES (?1, ?2, ?3)", (id, name_of(id), payload_of(id))).unwrap();
-    }
-    tx.commit().unwrap();
-}
-
 /// A crash image in `mode`: the files of a vault copied while it is open,
 /// with `ROWS` committed rows (the last `OPEN_ROWS` of them in the WAL in
 /// WAL mode) and an uncommitted transaction whose pages spilled (into the
@@ -85,9 +62,7 @@ fn crash_image(mode: JournalMode) -> Files {
     let dir = tempfile::tempdir().unwrap();
     {
         let v = create(dir.path(), mode);
-        v.conn()
-            .execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, payload BLOB NOT NULL);")
-            .unwrap();
+        create_table(&v);
         insert_rows(&v, 1..=CLOSED_ROWS);
         v.close().unwrap();
     }

@@ -256,15 +256,7 @@ fn name_of(id: i64) -> String {
 }
 
 fn payload_of(id: i64, len: usize) -> Vec<u8> {
-    let mut x = (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
+    common::patients::payload_bytes(id, len)
 }
 
 /// `rows` rows of about `len` bytes each, in one transaction.

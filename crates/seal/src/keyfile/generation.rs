@@ -97,8 +97,7 @@ impl Generation {
         if slots.is_empty() {
             return Err(SealError::LastSlot);
         }
-        let id = psk_id(vault_id);
-        Self::sealed_in(&psk_mode(vault_secret, &id), vault_id, epoch, vault_key, data_key, slots)
+        Self::renewed(vault_id, epoch, vault_key, data_key, vault_secret, slots)
     }
 
     /// A generation under the same vault key as the current one, for a

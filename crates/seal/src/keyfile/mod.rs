@@ -244,6 +244,12 @@ impl KeyFile {
         KeyFile { vault_id, journal_mode, seals_reserved: 0, current, pending: None, slots, source: None }
     }
 
+    /// The strongest Argon2id parameters among the slots: what a new slot
+    /// gets, and what an unlock of a name without a slot spends.
+    pub(crate) fn strongest_kdf(&self) -> crate::KdfParams {
+        self.slots.iter().map(|s| s.kdf).max_by_key(|k| (k.m_kib, k.t)).unwrap_or(crate::KdfParams::MINIMUM)
+    }
+
     /// The slot named `name`.
     pub(crate) fn slot(&self, name: &str) -> Option<&Slot> {
         self.slots.iter().find(|s| s.name == name)

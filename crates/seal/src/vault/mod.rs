@@ -550,9 +550,8 @@ fn unlock_book(dir: &Path, file: KeyFile, name: &str, secret: &[u8], store: Stor
 }
 
 /// One Argon2id run at the cost of this vault's slots, result discarded.
-fn spend_one_unlock(file: &KeyFile, secret: &[u8]) {
-    let kdf = file.slots.iter().map(|s| s.kdf).max_by_key(|k| (k.m_kib, k.t)).unwrap_or(KdfParams::MINIMUM);
-    let _ = crate::kdf::derive_kek(secret, &[0u8; 16], &kdf);
+pub(crate) fn spend_one_unlock(file: &KeyFile, secret: &[u8]) {
+    let _ = crate::kdf::derive_kek(secret, &[0u8; 16], &file.strongest_kdf());
 }
 
 /// Checks that the database in `dir` is a sealed database of `vault_id`,

@@ -38,12 +38,7 @@ impl Vault {
         super::check_secret(password)?;
         let book = self.keys.lock();
         let Some(slot) = book.file.slot(name).filter(|s| s.kind == SlotKind::Password) else {
-            let kdf = book.file.slots.iter().map(|s| s.kdf).max_by_key(|k| (k.m_kib, k.t));
-            let _ = crate::kdf::derive_kek(
-                password.expose_secret().as_bytes(),
-                &[0u8; 16],
-                &kdf.unwrap_or(KdfParams::MINIMUM),
-            );
+            super::spend_one_unlock(&book.file, password.expose_secret().as_bytes());
             return Err(SealError::NoSuchSlot(name.to_owned()));
         };
         slot.unlock(&book.file.vault_id, password.expose_secret().as_bytes()).map(|_| ())
@@ -63,15 +58,7 @@ impl Vault {
                 Ok(k)
             }
             // The parameters already calibrated for this vault.
-            None => Ok(self
-                .keys
-                .lock()
-                .file
-                .slots
-                .iter()
-                .map(|s| s.kdf)
-                .max_by_key(|k| (k.m_kib, k.t))
-                .unwrap_or(KdfParams::MINIMUM)),
+            None => Ok(self.keys.lock().file.strongest_kdf()),
         }
     }
 

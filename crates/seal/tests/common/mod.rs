@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cell;
+pub mod patients;
 
 use std::path::{Path, PathBuf};
 
