@@ -27,7 +27,8 @@ pub struct NewUser<'a> {
 }
 
 impl Session {
-    fn clinic_name(&self) -> Result<String> {
+    /// The clinic's name, as given when the vault was made.
+    pub fn clinic_name(&self) -> Result<String> {
         Ok(self.vault()?.conn().query_row("SELECT name FROM clinic", [], |r| r.get(0))?)
     }
 

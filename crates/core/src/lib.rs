@@ -24,3 +24,4 @@ mod trail;
 pub mod users;
 
 pub use error::{CoreError, Result};
+pub use trail::UserAccess;

@@ -219,6 +219,11 @@ pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Res
 }
 
 impl PendingLogin {
+    /// Whose login it is.
+    pub fn username(&self) -> Option<&str> {
+        self.session.as_ref().map(|s| s.user.username.as_str())
+    }
+
     /// Completes the login with the TOTP code.
     pub fn finish(mut self, code: &str) -> std::result::Result<Session, LoginError> {
         let mut session = self.session.take().ok_or(LoginError::Failed)?;
@@ -409,6 +414,21 @@ impl Session {
             self.lock_because("idle timeout")?;
         }
         Ok(self.vault.is_none())
+    }
+
+    /// Records activity at the keyboard (the desktop app forwards it), so
+    /// the idle lock counts from now. A session already locked by idleness
+    /// stays locked.
+    pub fn touch(&mut self) -> Result<()> {
+        self.active()
+    }
+
+    /// Checks a code from the user's own authenticator without changing
+    /// anything else: the first-run wizard asks for one to show the
+    /// enrolment worked. The code's time step is used up as at login.
+    pub fn check_own_code(&mut self, code: &str) -> Result<()> {
+        self.active()?;
+        self.check_code(code)
     }
 
     /// Locks the session now: the vault is closed and every key dropped.

@@ -1,10 +1,11 @@
 //! The audit trail, the vault's keys and roles, as session operations.
 
-use crate::Result;
 use crate::access::{self, Effect, Permission, Role};
 use crate::audit::{self, Action, Entry, Event, Filter, Outcome, Report};
 use crate::session::Session;
+use crate::throttle::Throttle;
 use crate::users::{self, Column};
+use crate::{CoreError, Result};
 
 impl Session {
     /// Verifies the audit chain (administrators, auditors); `progress` is
@@ -84,4 +85,40 @@ impl Session {
         );
         self.audit(&event)
     }
+
+    /// A user's role, their grants and denials beyond it, and what they
+    /// add up to (administrators).
+    pub fn user_access(&mut self, username: &str) -> Result<UserAccess> {
+        self.require(Permission::UserAdmin, None)?;
+        let name = crate::users::Username::parse(username)?;
+        let conn = self.vault()?.conn();
+        let user = users::by_name(conn, &name)?.ok_or(CoreError::NoSuchUser(name))?;
+        let role = Role::parse(&user.role)?;
+        let overrides = access::overrides(conn, user.id)?;
+        let effective = access::effective(conn, user.id, role)?;
+        Ok(UserAccess { role, overrides, effective })
+    }
+
+    /// The signed-in user's own permissions (role and overrides), for the
+    /// app to show what they can reach; every action checks again.
+    pub fn own_permissions(&self) -> Result<access::PermissionSet> {
+        access::effective(self.vault()?.conn(), self.user().id, self.role())
+    }
+
+    /// Failed logins in a row and the lockout end, if locked (administrators).
+    pub fn lockout_status(&mut self, username: &str) -> Result<(u32, Option<chrono::DateTime<chrono::Utc>>)> {
+        self.require(Permission::UserAdmin, None)?;
+        Throttle::of(self.dir()).status(&username.trim().to_lowercase(), self.now())
+    }
+}
+
+/// What [`Session::user_access`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAccess {
+    /// The user's role.
+    pub role: Role,
+    /// Their grants and denials beyond it.
+    pub overrides: Vec<access::Override>,
+    /// The permissions they have (role and overrides; emergency access aside).
+    pub effective: access::PermissionSet,
 }

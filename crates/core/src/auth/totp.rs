@@ -171,6 +171,11 @@ fn encode_component(s: &str) -> String {
     out
 }
 
+/// The secret in base 32, as typed into an authenticator app by hand.
+pub fn base32(secret: &TotpSecret) -> Zeroizing<String> {
+    Zeroizing::new(secret.totp().secret().to_base32())
+}
+
 /// The Key URI an authenticator app scans:
 /// `otpauth://totp/ISSUER:ACCOUNT?secret=…&issuer=ISSUER&algorithm=SHA1&digits=6&period=30`,
 /// with the clinic name as issuer (in the label and as a parameter) and the
@@ -179,7 +184,7 @@ fn encode_component(s: &str) -> String {
 pub fn otpauth_uri(secret: &TotpSecret, issuer: &str, account: &str) -> Zeroizing<String> {
     let issuer = encode_component(issuer);
     let account = encode_component(account);
-    let base32 = Zeroizing::new(secret.totp().secret().to_base32());
+    let base32 = base32(secret);
     let mut uri = Zeroizing::new(String::with_capacity(2 * issuer.len() + account.len() + base32.len() + 96));
     uri.push_str("otpauth://totp/");
     if !issuer.is_empty() {

@@ -1,0 +1,209 @@
+//! The audit viewer: entries by filter and page, chain verification, CSV
+//! export (administrators and auditors; core checks).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use chartvault_core::audit::{Action, Entry, Filter};
+use chrono::{DateTime, Utc};
+use tauri::AppHandle;
+
+use crate::error::IpcResult;
+use crate::events;
+use crate::ipc::{
+    AuditEntryView, AuditPage, AuditQuery, ChainCheck, ChangeView, ErrorCode, ExportArgs, ExportDone, IpcError,
+};
+use crate::state::blocking;
+
+/// The most entries one page may hold.
+const MAX_PAGE: u32 = 500;
+
+/// Every action name, for the filter.
+#[tauri::command]
+pub async fn audit_actions(app: AppHandle) -> IpcResult<Vec<String>> {
+    blocking(app, |st, _| {
+        st.lock().session()?;
+        Ok(Action::ALL.iter().map(|a| a.as_str().to_owned()).collect())
+    })
+    .await
+}
+
+fn time(field: &str, t: Option<&str>) -> IpcResult<Option<DateTime<Utc>>> {
+    t.filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s.trim())
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|_| IpcError::invalid(format!("The {field} time is not a date and time.")))
+        })
+        .transpose()
+}
+
+/// The core filter a query asks for (without paging).
+pub(crate) fn filter_of(q: &AuditQuery) -> IpcResult<Filter> {
+    let action = match q.action.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => Some(Action::parse(a).ok_or_else(|| IpcError::invalid(format!("There is no action \"{a}\".")))?),
+        None => None,
+    };
+    let from = time("from", q.from.as_deref())?;
+    let to = time("to", q.to.as_deref())?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f >= t
+    {
+        return Err(IpcError::invalid("The \"from\" time must be before the \"to\" time."));
+    }
+    Ok(Filter {
+        username: q.username.as_deref().map(|u| u.trim().to_lowercase()).filter(|u| !u.is_empty()),
+        patient_id: q.patient_id,
+        action,
+        from,
+        to,
+        ..Filter::default()
+    })
+}
+
+fn view(e: Entry) -> AuditEntryView {
+    AuditEntryView {
+        seq: e.seq,
+        at: e.at.to_rfc3339(),
+        username: e.actor.username,
+        host: e.workstation.host,
+        action: e.event.action.as_str().to_owned(),
+        outcome: e.event.outcome.as_str().to_owned(),
+        target_kind: e.event.target_kind,
+        target_id: e.event.target_id,
+        patient_id: e.event.patient_id,
+        detail: e.event.detail,
+        emergency: e.event.emergency,
+        changes: e.event.changes.into_iter().map(|c| ChangeView { field: c.field, old: c.old, new: c.new }).collect(),
+    }
+}
+
+/// One page of entries, newest first.
+#[tauri::command]
+pub async fn audit_list(app: AppHandle, args: AuditQuery) -> IpcResult<AuditPage> {
+    blocking(app, move |st, _| {
+        let size = args.page_size.clamp(1, MAX_PAGE);
+        let mut filter = filter_of(&args)?;
+        // One more than a page: whether another page follows.
+        filter.limit = Some(u64::from(size) + 1);
+        filter.offset = u64::from(args.page) * u64::from(size);
+        let mut entries = st.lock().session()?.audit_list(&filter)?;
+        let has_more = entries.len() > size as usize;
+        entries.truncate(size as usize);
+        Ok(AuditPage { entries: entries.into_iter().map(view).collect(), has_more })
+    })
+    .await
+}
+
+/// Verifies the whole chain (progress as `progress` events).
+#[tauri::command]
+pub async fn audit_verify(app: AppHandle) -> IpcResult<ChainCheck> {
+    blocking(app, |st, app| {
+        let mut report = |done: u64, total: u64| events::progress(app, "audit_verify", "checking entries", done, total);
+        let r = st.lock().session()?.audit_verify(Some(&mut report))?;
+        Ok(ChainCheck {
+            ok: r.is_ok(),
+            entries: r.entries,
+            head_seq: r.head.map(|h| h.seq),
+            head_hash: r.head.map(|h| h.hash_hex()),
+            problem: r.first_problem.map(|p| p.to_string()),
+        })
+    })
+    .await
+}
+
+/// A writer that stops when the person cancels.
+struct Cancellable<W> {
+    inner: W,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<W: Write> Write for Cancellable<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "cancelled"));
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn export_path(typed: &str) -> IpcResult<PathBuf> {
+    if !typed.trim().is_empty() {
+        let p = PathBuf::from(typed.trim());
+        if !p.is_absolute() {
+            return Err(IpcError::invalid("Give the full path of the file to write."));
+        }
+        return Ok(p);
+    }
+    let dirs = directories::UserDirs::new().ok_or_else(|| IpcError::invalid("Give the file to write."))?;
+    let folder = dirs.document_dir().unwrap_or(dirs.home_dir()).to_owned();
+    Ok(folder.join(format!("chartvault-audit-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M%S"))))
+}
+
+fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
+/// Exports the entries a query selects as CSV to a file (cancellable:
+/// nothing is left behind). The file is written beside its final name and
+/// renamed when complete.
+#[tauri::command]
+pub async fn audit_export(app: AppHandle, args: ExportArgs) -> IpcResult<ExportDone> {
+    blocking(app, move |st, app| {
+        let filter = filter_of(&args.query)?;
+        let path = export_path(&args.path)?;
+        if path.exists() {
+            return Err(IpcError::new(ErrorCode::Conflict, format!("{} exists already.", path.display())));
+        }
+        let mut g = st.lock();
+        let s = g.session()?;
+        s.check_audit_export()?;
+        let partial = path.with_extension("csv.partial");
+        let io = |e: std::io::Error| IpcError::new(ErrorCode::Io, format!("Cannot write {}: {e}.", path.display()));
+        let file = create_private(&partial).map_err(io)?;
+        st.cancel.store(false, Ordering::Relaxed);
+        events::progress(app, "audit_export", "writing", 0, 0);
+        let mut w = Cancellable { inner: std::io::BufWriter::new(file), cancel: st.cancel.clone() };
+        let result = s.audit_export(&filter, &mut w).map_err(IpcError::from).and_then(|n| {
+            w.flush().map_err(io)?;
+            w.inner.get_ref().sync_all().map_err(io)?;
+            Ok(n)
+        });
+        drop(w);
+        let entries = match result {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                if st.cancel.swap(false, Ordering::Relaxed) {
+                    return Err(IpcError::new(ErrorCode::Cancelled, "The export was cancelled; no file was left."));
+                }
+                return Err(e);
+            }
+        };
+        std::fs::rename(&partial, &path).map_err(io)?;
+        events::progress(app, "audit_export", "done", entries, entries);
+        Ok(ExportDone { path: path.display().to_string(), entries })
+    })
+    .await
+}
+
+/// Asks long work that may stop safely (an export) to stop.
+#[tauri::command]
+pub async fn cancel_task(app: AppHandle) -> IpcResult<()> {
+    blocking(app, |st, _| {
+        st.cancel.store(true, Ordering::Relaxed);
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,15 @@
+//! The commands the page may call, grouped by area. Each is thin: take the
+//! state, call one core function, map the error. Core checks the session
+//! and the permission for every one of them; the page holds no authority.
+
+pub mod account;
+pub mod audit;
+pub mod session;
+pub mod users;
+
+use secrecy::SecretString;
+
+/// A password from the page, into a zeroizing type at once.
+pub(crate) fn secret(s: String) -> SecretString {
+    SecretString::from(s)
+}

@@ -1,0 +1,642 @@
+// Generated from src-tauri/src/bindings.rs and ipc.rs: do not edit.
+// Regenerate with CHARTVAULT_WRITE_BINDINGS=1 cargo test -p chartvault-desktop bindings
+import { call } from "./call";
+
+export type Phase = "setup" | "signed_out" | "code_needed" | "locked" | "active";
+
+export type Status = { 
+/**
+ * The screen to show.
+ */
+phase: Phase, 
+/**
+ * The vault's folder.
+ */
+vault_dir: string, 
+/**
+ * The default folder for a new vault (the per-user data directory).
+ */
+default_vault_dir: string, 
+/**
+ * The signed-in user (set when locked or active).
+ */
+me: Me | null, 
+/**
+ * Who the pending code is for (phase `code_needed`).
+ */
+pending_user: string | null, };
+
+export type Me = { 
+/**
+ * User name.
+ */
+username: string, 
+/**
+ * Name shown.
+ */
+display_name: string, 
+/**
+ * Role name (`administrator`, `provider`, `staff`, `auditor`).
+ */
+role: string, 
+/**
+ * The role as shown.
+ */
+role_label: string, 
+/**
+ * The clinic's name.
+ */
+clinic: string, 
+/**
+ * An administrator reset the password: a new one comes first.
+ */
+must_change_password: boolean, 
+/**
+ * Has a confirmed authenticator.
+ */
+totp_enrolled: boolean, 
+/**
+ * Their role must use an authenticator.
+ */
+totp_required: boolean, 
+/**
+ * What they may do (permission names), for showing the right
+ * navigation; core checks each action again.
+ */
+permissions: Array<string>, 
+/**
+ * Minutes without activity before the lock.
+ */
+idle_timeout_minutes: number, };
+
+export type Shown = { 
+/**
+ * The text to show.
+ */
+text: string, };
+
+export type SetupArgs = { 
+/**
+ * Clinic name.
+ */
+clinic: string, 
+/**
+ * The vault's folder (empty: the default).
+ */
+location: string, 
+/**
+ * The first administrator's user name.
+ */
+username: string, 
+/**
+ * Their display name.
+ */
+display_name: string, 
+/**
+ * Their password.
+ */
+password: string, };
+
+export type SetupDone = { 
+/**
+ * The vault's recovery code.
+ */
+recovery_code: Shown, 
+/**
+ * The administrator's authenticator secret (base 32, for typing in).
+ */
+totp_secret: Shown, 
+/**
+ * The same as an `otpauth://` URI.
+ */
+otpauth_uri: Shown, 
+/**
+ * The URI as an SVG QR code.
+ */
+qr_svg: string, };
+
+export type PasswordRateArgs = { 
+/**
+ * The password so far.
+ */
+password: string, 
+/**
+ * The user name it is for.
+ */
+username: string, 
+/**
+ * Their display name.
+ */
+display_name: string, 
+/**
+ * The clinic (for the wizard; signed in, the vault's own is used).
+ */
+clinic: string, };
+
+export type PasswordRating = { 
+/**
+ * 0 to 4.
+ */
+score: number, 
+/**
+ * Whether the policy accepts it.
+ */
+acceptable: boolean, 
+/**
+ * Why it is refused, when it is.
+ */
+refusal: string | null, 
+/**
+ * Advice, most important first.
+ */
+feedback: Array<string>, };
+
+export type LoginArgs = { 
+/**
+ * User name as typed.
+ */
+username: string, 
+/**
+ * Password.
+ */
+password: string, };
+
+export type CodeArgs = { 
+/**
+ * The code as typed.
+ */
+code: string, };
+
+export type UnlockArgs = { 
+/**
+ * Password.
+ */
+password: string, 
+/**
+ * Authenticator code, when enrolled.
+ */
+code: string | null, };
+
+export type RecoverArgs = { 
+/**
+ * The recovery code.
+ */
+recovery_code: string, 
+/**
+ * The administrator to give a new password.
+ */
+username: string, 
+/**
+ * The new password.
+ */
+new_password: string, };
+
+export type ChangePasswordArgs = { 
+/**
+ * The current password.
+ */
+old_password: string, 
+/**
+ * The new one.
+ */
+new_password: string, };
+
+export type UserRow = { 
+/**
+ * User name.
+ */
+username: string, 
+/**
+ * Name shown.
+ */
+display_name: string, 
+/**
+ * Role name.
+ */
+role: string, 
+/**
+ * `active`, `disabled` or `removed`.
+ */
+status: string, 
+/**
+ * Must choose a new password at the next login.
+ */
+must_change_password: boolean, 
+/**
+ * Has a confirmed authenticator.
+ */
+totp_enrolled: boolean, 
+/**
+ * Failed logins in a row.
+ */
+failures: number, 
+/**
+ * Locked out until (RFC 3339), if locked.
+ */
+locked_until: string | null, 
+/**
+ * When the account was made (RFC 3339).
+ */
+created_at: string, };
+
+export type NewUserArgs = { 
+/**
+ * User name.
+ */
+username: string, 
+/**
+ * Name shown.
+ */
+display_name: string, 
+/**
+ * Role name.
+ */
+role: string, 
+/**
+ * First password (they change it at first login).
+ */
+password: string, };
+
+export type UserArgs = { 
+/**
+ * User name.
+ */
+username: string, };
+
+export type UserPasswordArgs = { 
+/**
+ * User name.
+ */
+username: string, 
+/**
+ * The new first password.
+ */
+password: string, };
+
+export type RoleArgs = { 
+/**
+ * User name.
+ */
+username: string, 
+/**
+ * Role name.
+ */
+role: string, };
+
+export type OverrideArgs = { 
+/**
+ * User name.
+ */
+username: string, 
+/**
+ * Permission name.
+ */
+permission: string, 
+/**
+ * `grant`, `deny`, or null to clear.
+ */
+effect: string | null, };
+
+export type PermissionRow = { 
+/**
+ * Permission name.
+ */
+name: string, 
+/**
+ * What it allows.
+ */
+description: string, 
+/**
+ * The role gives it.
+ */
+from_role: boolean, 
+/**
+ * `grant`, `deny`, or null.
+ */
+effect: string | null, 
+/**
+ * The user has it.
+ */
+effective: boolean, };
+
+export type UserAccessView = { 
+/**
+ * User name.
+ */
+username: string, 
+/**
+ * Role name.
+ */
+role: string, 
+/**
+ * Every permission, with where it comes from.
+ */
+permissions: Array<PermissionRow>, };
+
+export type RoleOption = { 
+/**
+ * Role name.
+ */
+name: string, 
+/**
+ * As shown.
+ */
+label: string, };
+
+export type EmergencyRow = { 
+/**
+ * Grant id.
+ */
+id: number, 
+/**
+ * Who invoked it.
+ */
+username: string, 
+/**
+ * The patient.
+ */
+patient_id: number, 
+/**
+ * The permission granted.
+ */
+permission: string, 
+/**
+ * The reason given.
+ */
+reason: string, 
+/**
+ * Started (RFC 3339).
+ */
+started_at: string, 
+/**
+ * Expires (RFC 3339).
+ */
+expires_at: string, };
+
+export type ReviewArgs = { 
+/**
+ * Grant id.
+ */
+id: number, 
+/**
+ * A note.
+ */
+note: string | null, };
+
+export type AuditQuery = { 
+/**
+ * Done under this user name.
+ */
+username: string | null, 
+/**
+ * Concerning this patient id.
+ */
+patient_id: number | null, 
+/**
+ * This action name.
+ */
+action: string | null, 
+/**
+ * At or after (RFC 3339).
+ */
+from: string | null, 
+/**
+ * Before (RFC 3339).
+ */
+to: string | null, 
+/**
+ * Page number from 0.
+ */
+page: number, 
+/**
+ * Entries per page (1 to 500).
+ */
+page_size: number, };
+
+export type ChangeView = { 
+/**
+ * The field.
+ */
+field: string, 
+/**
+ * Before.
+ */
+old: string | null, 
+/**
+ * After.
+ */
+new: string | null, };
+
+export type AuditEntryView = { 
+/**
+ * Position in the chain.
+ */
+seq: number, 
+/**
+ * When (RFC 3339, UTC).
+ */
+at: string, 
+/**
+ * Who (user name as recorded).
+ */
+username: string, 
+/**
+ * Workstation host name.
+ */
+host: string, 
+/**
+ * Action name.
+ */
+action: string, 
+/**
+ * `success`, `failed`, `denied`.
+ */
+outcome: string, 
+/**
+ * What kind of thing it concerned.
+ */
+target_kind: string | null, 
+/**
+ * Which.
+ */
+target_id: string | null, 
+/**
+ * The patient it concerned.
+ */
+patient_id: number | null, 
+/**
+ * More detail.
+ */
+detail: string | null, 
+/**
+ * Done under emergency access.
+ */
+emergency: boolean, 
+/**
+ * Field changes, previous and new values.
+ */
+changes: Array<ChangeView>, };
+
+export type AuditPage = { 
+/**
+ * The entries, newest first.
+ */
+entries: Array<AuditEntryView>, 
+/**
+ * Another page follows.
+ */
+has_more: boolean, };
+
+export type ChainCheck = { 
+/**
+ * Every entry and link holds.
+ */
+ok: boolean, 
+/**
+ * Entries checked.
+ */
+entries: number, 
+/**
+ * The last entry's seq.
+ */
+head_seq: number | null, 
+/**
+ * Its hash (hex).
+ */
+head_hash: string | null, 
+/**
+ * The first problem, described.
+ */
+problem: string | null, };
+
+export type ExportArgs = { 
+/**
+ * The entries to export (page and page size ignored).
+ */
+query: AuditQuery, 
+/**
+ * The file to write (empty: a new file in the Documents folder).
+ */
+path: string, };
+
+export type ExportDone = { 
+/**
+ * The file written.
+ */
+path: string, 
+/**
+ * Entries in it.
+ */
+entries: number, };
+
+export type PolicyEntry = { 
+/**
+ * Key.
+ */
+key: string, 
+/**
+ * Current value.
+ */
+value: string, 
+/**
+ * What it means.
+ */
+description: string, };
+
+export type PolicyArgs = { 
+/**
+ * Key.
+ */
+key: string, 
+/**
+ * New value.
+ */
+value: string, };
+
+export type TotpEnrolment = { 
+/**
+ * The secret (base 32, for typing in).
+ */
+secret: Shown, 
+/**
+ * As an `otpauth://` URI.
+ */
+otpauth_uri: Shown, 
+/**
+ * As an SVG QR code.
+ */
+qr_svg: string, };
+
+export type Progress = { 
+/**
+ * Which work: `revocation`, `rekey`, `audit_verify`, `audit_export`.
+ */
+task: string, 
+/**
+ * What it is doing now.
+ */
+stage: string, 
+/**
+ * Units done.
+ */
+done: number, 
+/**
+ * Units in all (0 when unknown).
+ */
+total: number, };
+
+export type IpcError = { 
+/**
+ * What kind of failure, for the page to decide what to show.
+ */
+code: ErrorCode, 
+/**
+ * What to tell the person.
+ */
+message: string, };
+
+export type ErrorCode = "login_failed" | "locked_out" | "too_soon" | "signed_out" | "locked" | "password_needed" | "wrong_password" | "wrong_code" | "must_change_password" | "totp_enrolment_required" | "denied" | "invalid" | "not_found" | "conflict" | "in_use" | "damaged" | "io" | "cancelled" | "internal";
+
+/** The app's commands. */
+export const commands = {
+  status: (): Promise<Status> => call("status"),
+  ratePassword: (args: PasswordRateArgs): Promise<PasswordRating> => call("rate_password", { args }),
+  setup: (args: SetupArgs): Promise<SetupDone> => call("setup", { args }),
+  checkOwnCode: (args: CodeArgs): Promise<null> => call("check_own_code", { args }),
+  login: (args: LoginArgs): Promise<Status> => call("login", { args }),
+  loginCode: (args: CodeArgs): Promise<Status> => call("login_code", { args }),
+  cancelLogin: (): Promise<Status> => call("cancel_login"),
+  recover: (args: RecoverArgs): Promise<null> => call("recover", { args }),
+  lock: (): Promise<Status> => call("lock"),
+  unlock: (args: UnlockArgs): Promise<Status> => call("unlock", { args }),
+  logout: (): Promise<Status> => call("logout"),
+  activity: (): Promise<null> => call("activity"),
+  reauthenticate: (args: UnlockArgs): Promise<null> => call("reauthenticate", { args }),
+  listUsers: (): Promise<Array<UserRow>> => call("list_users"),
+  roles: (): Promise<Array<RoleOption>> => call("roles"),
+  createUser: (args: NewUserArgs): Promise<null> => call("create_user", { args }),
+  disableUser: (args: UserArgs): Promise<null> => call("disable_user", { args }),
+  enableUser: (args: UserPasswordArgs): Promise<null> => call("enable_user", { args }),
+  removeUser: (args: UserArgs): Promise<null> => call("remove_user", { args }),
+  revokeAccess: (): Promise<null> => call("revoke_access"),
+  resetPassword: (args: UserPasswordArgs): Promise<null> => call("reset_password", { args }),
+  resetTotp: (args: UserArgs): Promise<null> => call("reset_totp", { args }),
+  liftLockout: (args: UserArgs): Promise<null> => call("lift_lockout", { args }),
+  setRole: (args: RoleArgs): Promise<null> => call("set_role", { args }),
+  userAccess: (args: UserArgs): Promise<UserAccessView> => call("user_access", { args }),
+  setOverride: (args: OverrideArgs): Promise<null> => call("set_override", { args }),
+  emergencyReviews: (): Promise<Array<EmergencyRow>> => call("emergency_reviews"),
+  reviewEmergency: (args: ReviewArgs): Promise<null> => call("review_emergency", { args }),
+  auditActions: (): Promise<Array<string>> => call("audit_actions"),
+  auditList: (args: AuditQuery): Promise<AuditPage> => call("audit_list", { args }),
+  auditVerify: (): Promise<ChainCheck> => call("audit_verify"),
+  auditExport: (args: ExportArgs): Promise<ExportDone> => call("audit_export", { args }),
+  cancelTask: (): Promise<null> => call("cancel_task"),
+  changePassword: (args: ChangePasswordArgs): Promise<null> => call("change_password", { args }),
+  beginTotp: (): Promise<TotpEnrolment> => call("begin_totp"),
+  confirmTotp: (args: CodeArgs): Promise<null> => call("confirm_totp", { args }),
+  recoveryCodes: (): Promise<Array<Shown>> => call("recovery_codes"),
+  policy: (): Promise<Array<PolicyEntry>> => call("policy"),
+  setPolicy: (args: PolicyArgs): Promise<null> => call("set_policy", { args }),
+  rekey: (): Promise<null> => call("rekey"),
+};
