@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { actionLabel, fromLocalInput, localTime, percent } from "./format";
+
+describe("times", () => {
+  it("shows an RFC 3339 UTC time in the workstation's zone and reads a local input back as UTC", () => {
+    const local = "2026-03-04T05:06";
+    const utc = fromLocalInput(local);
+    expect(utc).not.toBeNull();
+    const back = new Date(utc!);
+    expect(back.getFullYear()).toBe(2026);
+    expect(back.getMonth()).toBe(2);
+    expect(back.getDate()).toBe(4);
+    expect(back.getHours()).toBe(5);
+    expect(back.getMinutes()).toBe(6);
+    expect(localTime(utc, "en-GB")).toContain("2026");
+  });
+
+  it("keeps an empty or unreadable time harmless", () => {
+    expect(fromLocalInput("")).toBeNull();
+    expect(fromLocalInput("not a time")).toBeNull();
+    expect(localTime(null)).toBe("");
+    expect(localTime("garbage")).toBe("garbage");
+  });
+});
+
+describe("labels", () => {
+  it("turns stored action names into words", () => {
+    expect(actionLabel("login_failed")).toBe("Login failed");
+    expect(actionLabel("lock")).toBe("Lock");
+  });
+});
+
+describe("progress", () => {
+  it("is a bounded whole percentage, unknown without a total", () => {
+    expect(percent(0, 0)).toBeNull();
+    expect(percent(1, 3)).toBe(33);
+    expect(percent(5, 4)).toBe(100);
+    expect(percent(-1, 4)).toBe(0);
+  });
+});
