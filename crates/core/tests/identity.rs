@@ -470,3 +470,62 @@ fn an_abandoned_code_prompt_and_a_hostile_user_name_are_audited_safely() {
     );
     assert!(failed.iter().all(|e| !e.actor.username.chars().any(char::is_control)), "{failed:?}");
 }
+
+#[test]
+fn activity_reported_by_the_app_postpones_the_idle_lock_and_a_locked_session_stays_locked() {
+    let w = world();
+    let mut s = w.admin();
+    w.clock.advance(Duration::minutes(9));
+    s.touch().unwrap();
+    w.clock.advance(Duration::minutes(9));
+    assert!(!s.lock_if_idle().unwrap(), "18 minutes in, but only 9 since the last activity");
+    w.clock.advance(Duration::minutes(2));
+    assert!(s.lock_if_idle().unwrap());
+    assert!(matches!(s.touch(), Err(CoreError::Locked)), "activity does not reopen a locked vault");
+}
+
+#[test]
+fn the_wizards_code_check_accepts_a_fresh_code_once_and_refuses_a_wrong_one() {
+    let w = world();
+    let mut s = w.admin();
+    w.next_step();
+    let near: Vec<String> = [-30, 0, 30]
+        .iter()
+        .map(|d| totp::code_at(&w.secret, w.clock.now() + Duration::seconds(*d)).to_string())
+        .collect();
+    let wrong = (0..10).map(|d| format!("{d}{d}{d}{d}{d}{d}")).find(|c| !near.contains(c)).unwrap();
+    assert!(matches!(s.check_own_code(&wrong), Err(CoreError::Totp(totp::TotpError::Wrong))));
+    let code = w.code();
+    s.check_own_code(&code).unwrap();
+    assert!(matches!(s.check_own_code(&code), Err(CoreError::Totp(totp::TotpError::Replayed))));
+}
+
+#[test]
+fn an_administrator_sees_a_users_access_and_lockout_and_a_staff_member_does_not() {
+    let w = world();
+    add_staff(&w);
+    let mut admin = w.admin();
+    admin.set_override("sam", Permission::AuditRead, Some(chartvault_core::access::Effect::Grant)).unwrap();
+    let access = admin.user_access("sam").unwrap();
+    assert_eq!(access.role, Role::Staff);
+    assert!(access.effective.contains(Permission::AuditRead));
+    assert!(!access.effective.contains(Permission::UserAdmin));
+    assert_eq!(access.overrides.len(), 1);
+    assert_eq!(admin.lockout_status("sam").unwrap(), (0, None));
+    admin.logout().unwrap();
+    for _ in 0..2 {
+        w.clock.advance(Duration::seconds(30));
+        assert!(w.try_login("sam", "not the password at all", None).is_err());
+    }
+    let mut admin = w.admin();
+    assert_eq!(admin.lockout_status("Sam ").unwrap().0, 2, "the name is matched as login matches it");
+    assert!(admin.own_permissions().unwrap().contains(Permission::UserAdmin));
+    assert_eq!(admin.clinic_name().unwrap(), "Riverside Family Clinic");
+    admin.logout().unwrap();
+    w.clock.advance(Duration::minutes(10));
+    let mut sam = w.try_login("sam", STAFF_PW, None).unwrap();
+    sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
+    assert!(matches!(sam.user_access("ada"), Err(CoreError::Denied(Permission::UserAdmin))));
+    assert!(matches!(sam.lockout_status("ada"), Err(CoreError::Denied(Permission::UserAdmin))));
+    assert!(sam.own_permissions().unwrap().contains(Permission::AuditRead), "the grant counts in their own set");
+}
