@@ -1,0 +1,110 @@
+//! A fresh home folder for one app: the vault, its configuration and
+//! WebKit's caches all live under it, never in the tester's own home.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use tempfile::TempDir;
+
+/// A temporary HOME with its XDG folders. Removed when dropped, unless a
+/// test is panicking: then it is kept, and its path printed, so the
+/// driver log and the vault can be looked at.
+#[derive(Debug)]
+pub struct AppHome {
+    dir: Option<TempDir>,
+}
+
+impl AppHome {
+    /// A new, empty home folder in the system's temporary folder.
+    pub fn new() -> AppHome {
+        let dir = tempfile::Builder::new()
+            .prefix("chartvault-e2e-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot make a temporary home folder: {e}"));
+        let home = AppHome { dir: Some(dir) };
+        for sub in [home.data_home(), home.config_home(), home.cache_home()] {
+            std::fs::create_dir_all(&sub).unwrap_or_else(|e| panic!("cannot create {}: {e}", sub.display()));
+        }
+        home
+    }
+
+    /// Moves the folder out (for the next app on it); `self` is left empty.
+    pub(crate) fn take(&mut self) -> AppHome {
+        AppHome { dir: self.dir.take() }
+    }
+
+    /// The folder itself (the app's `HOME`).
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().expect("the home folder is kept until drop").path()
+    }
+
+    /// `XDG_DATA_HOME`.
+    pub fn data_home(&self) -> PathBuf {
+        self.path().join(".local/share")
+    }
+
+    /// `XDG_CONFIG_HOME`.
+    pub fn config_home(&self) -> PathBuf {
+        self.path().join(".config")
+    }
+
+    /// `XDG_CACHE_HOME`.
+    pub fn cache_home(&self) -> PathBuf {
+        self.path().join(".cache")
+    }
+
+    /// Where the app keeps its vault by default
+    /// (`ProjectDirs::from("org", "Chartvault", "Chartvault").data_dir()/vault`).
+    pub fn default_vault(&self) -> PathBuf {
+        self.data_home().join("chartvault/vault")
+    }
+
+    /// The file naming a vault folder chosen in the first-run wizard.
+    pub fn vault_location_file(&self) -> PathBuf {
+        self.config_home().join("chartvault/vault-location")
+    }
+
+    /// The log of tauri-driver, WebKitWebDriver and the app (their stdout
+    /// and stderr).
+    pub fn driver_log(&self) -> PathBuf {
+        self.path().join("driver.log")
+    }
+
+    /// The environment the app runs with.
+    pub(crate) fn env(&self) -> Vec<(&'static str, OsString)> {
+        vec![
+            ("HOME", self.path().into()),
+            ("XDG_DATA_HOME", self.data_home().into()),
+            ("XDG_CONFIG_HOME", self.config_home().into()),
+            ("XDG_CACHE_HOME", self.cache_home().into()),
+            ("XDG_STATE_HOME", self.path().join(".local/state").into()),
+            // No session bus: the single-instance plugin then launches
+            // normally instead of handing over to a Chartvault the tester
+            // may have open, and nothing reaches the tester's desktop.
+            ("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()),
+            // No accessibility bus either (GTK warns when it cannot find one).
+            ("NO_AT_BRIDGE", "1".into()),
+        ]
+    }
+}
+
+impl Default for AppHome {
+    fn default() -> Self {
+        AppHome::new()
+    }
+}
+
+impl Drop for AppHome {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            && let Some(dir) = self.dir.take()
+        {
+            let kept = dir.keep();
+            eprintln!(
+                "e2e: kept the app's home folder for a look: {} (driver log: {})",
+                kept.display(),
+                kept.join("driver.log").display()
+            );
+        }
+    }
+}
