@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, every test, a short fuzz run.
-# Usage: bash scripts/test.sh
+# The whole test suite: the UI's checks and unit tests, formatting, lints,
+# every Rust test, the desktop app end to end in WebKit, a short fuzz run.
+# Usage: bash scripts/test.sh   (bash scripts/deps.sh --test installs what it needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== ui: svelte-check, vitest, build (ui/dist is embedded in the app)"
+(cd ui && npm run --silent check && npm run --silent test && npm run --silent build)
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -12,7 +16,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo test (release: the crash and tamper suites run thousands of trials)"
 log=$(mktemp)
-cargo test --workspace --release --locked 2>&1 | tee "$log"
+cargo test --workspace --exclude chartvault-e2e --release --locked 2>&1 | tee "$log"
+
+echo "== end to end: the built app in WebKit (scripts/e2e.sh)"
+SKIP_UI_BUILD=1 bash scripts/e2e.sh 2>&1 | tee -a "$log"
+
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
@@ -21,4 +29,4 @@ echo "== fuzz: every target for 30 s"
 bash scripts/fuzz.sh 30
 
 echo "== summary"
-echo "tests: ${passed} passed, ${failed} failed"
+echo "tests: ${passed} passed, ${failed} failed (and the UI's vitest suite above)"

@@ -21,6 +21,7 @@
 mod app;
 mod axe;
 mod driver;
+mod flow;
 mod home;
 mod http;
 mod page;
@@ -30,6 +31,7 @@ mod workspace;
 
 pub use app::App;
 pub use axe::Violation;
+pub use flow::{current_step, fresh_step};
 pub use home::AppHome;
 pub use page::DEFAULT_WAIT;
 pub use totp::{totp_code, totp_code_now};

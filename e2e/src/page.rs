@@ -95,6 +95,16 @@ impl App {
         if let Err(e) = el.clear().await {
             panic!("cannot clear #{id}: {e}\n{}", self.describe_page().await);
         }
+        if value.is_empty() {
+            // WebDriver's clear fires `change` only; the page's bindings
+            // listen for `input`, as they do for typing.
+            let fire = "arguments[0].dispatchEvent(new Event('input', { bubbles: true })); return true;";
+            let arg = serde_json::to_value(&el).expect("an element serializes");
+            if let Err(e) = self.client().execute(fire, vec![arg]).await {
+                panic!("cannot clear #{id}: {e}\n{}", self.describe_page().await);
+            }
+            return;
+        }
         if let Err(e) = el.send_keys(value).await {
             panic!("cannot type into #{id}: {e}\n{}", self.describe_page().await);
         }

@@ -1,0 +1,97 @@
+//! Helpers for walking through screens: waiting for text, clicking by
+//! selector, opening a screen by its address, choosing in a select, and the
+//! TOTP step a code may be used in.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use serde_json::{Value, json};
+
+use crate::App;
+use crate::page::DEFAULT_WAIT;
+
+impl App {
+    /// Waits until the element `selector` shows text containing `needle`;
+    /// returns its whole text.
+    pub async fn wait_text(&self, selector: &str, needle: &str) -> String {
+        self.wait_text_within(selector, needle, DEFAULT_WAIT).await
+    }
+
+    /// [`App::wait_text`] with its own timeout.
+    pub async fn wait_text_within(&self, selector: &str, needle: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            if let Ok(el) = self.client().find(Locator::Css(selector)).await
+                && let Ok(t) = el.text().await
+                && t.contains(needle)
+            {
+                return t;
+            }
+            if start.elapsed() > timeout {
+                panic!("`{selector}` never showed \"{needle}\" within {timeout:?}\n{}", self.describe_page().await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the element `selector`.
+    pub async fn click(&self, selector: &str) {
+        let el = self.wait_for(selector).await;
+        if let Err(e) = el.click().await {
+            panic!("cannot click `{selector}`: {e}\n{}", self.describe_page().await);
+        }
+    }
+
+    /// Opens a screen by its address, as a user could by editing it (the
+    /// navigation only offers what the role allows; core decides).
+    pub async fn go(&self, view: &str) {
+        let script = "location.hash = '#/' + arguments[0]; return true;";
+        if let Err(e) = self.client().execute(script, vec![json!(view)]).await {
+            panic!("cannot open #{view}: {e}");
+        }
+    }
+
+    /// Chooses `value` in the select `id` (as the keyboard would: the
+    /// change event fires).
+    pub async fn choose(&self, id: &str, value: &str) {
+        self.wait_for(&format!("[id=\"{id}\"]")).await;
+        let script = r#"
+const el = document.getElementById(arguments[0]);
+el.value = arguments[1];
+el.dispatchEvent(new Event('input', { bubbles: true }));
+el.dispatchEvent(new Event('change', { bubbles: true }));
+return el.value;"#;
+        match self.client().execute(script, vec![json!(id), json!(value)]).await {
+            Ok(Value::String(v)) if v == value => {}
+            other => panic!("cannot choose {value} in #{id}: {other:?}\n{}", self.describe_page().await),
+        }
+    }
+
+    /// Presses a key combination on the focused element (`ctrl` + `key`).
+    pub async fn press_ctrl(&self, key: char) {
+        let script = r#"
+const e = new KeyboardEvent('keydown', { key: arguments[0], ctrlKey: true, bubbles: true });
+(document.activeElement || document.body).dispatchEvent(e);
+return true;"#;
+        if let Err(e) = self.client().execute(script, vec![json!(key.to_string())]).await {
+            panic!("cannot press Ctrl+{key}: {e}");
+        }
+    }
+}
+
+/// The TOTP time step of now.
+pub fn current_step() -> i64 {
+    chrono::Utc::now().timestamp() / 30
+}
+
+/// Waits until a TOTP step later than `used` begins (a code is accepted
+/// once: each login needs a fresh step), and returns it.
+pub async fn fresh_step(used: i64) -> i64 {
+    loop {
+        let now = current_step();
+        if now > used {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
