@@ -16,6 +16,8 @@ const ADMIN_PW: &str = "Violet kettle 47 marching north";
 const ADMIN_NEW_PW: &str = "Amber lighthouse hums at dawn 12";
 const STAFF_FIRST_PW: &str = "Seven quiet lanterns over Brno";
 const STAFF_PW: &str = "Copper heron waits by the weir";
+const PROVIDER_FIRST_PW: &str = "Granite owls count the tides";
+const PROVIDER_PW: &str = "Saffron kites drift past Lyon";
 
 /// Screenshot and accessibility check of the screen now showing.
 async fn look(app: &App, name: &str) {
@@ -88,6 +90,14 @@ async fn a_clinics_first_day() {
     look(&app, "07-users-new").await;
     app.click_button("Create user").await;
     app.wait_text(r#"[data-user="sam"]"#, "Staff").await;
+    app.click_button("New user").await;
+    app.fill("new-username", "pat").await;
+    app.fill("new-display", "Pat Provider").await;
+    app.choose("new-role", "provider").await;
+    app.fill("new-password-first", PROVIDER_FIRST_PW).await;
+    app.wait_text("#new-password-first-rating", "accepted").await;
+    app.click_button("Create user").await;
+    app.wait_text(r#"[data-user="pat"]"#, "Provider").await;
 
     // Settings: a one-minute idle lock and a lockout after three failures.
     app.go("settings").await;
@@ -99,6 +109,9 @@ async fn a_clinics_first_day() {
     app.fill("p-lockout_after", "3").await;
     app.click(r#"[data-setting="lockout_after"] button"#).await;
     app.wait_text(".alert.ok", "is now 3").await;
+    app.fill("p-totp_required_roles", "administrator,provider").await;
+    app.click(r#"[data-setting="totp_required_roles"] button"#).await;
+    app.wait_text(".alert.ok", "is now administrator,provider").await;
 
     app.go("emergency").await;
     app.wait_text("main", "Nothing to review").await;
@@ -252,6 +265,29 @@ async fn a_clinics_first_day() {
     sign_in(&app, "ada", ADMIN_NEW_PW).await;
     app.wait_for(r#"[data-screen="code"]"#).await;
     app.click_button("Back").await;
+    app.wait_for(r#"[data-screen="login"]"#).await;
+
+    // A provider, whose role the policy now requires an authenticator of:
+    // their own password, then enrolment, before anything else.
+    sign_in(&app, "pat", PROVIDER_FIRST_PW).await;
+    app.wait_for(r#"[data-screen="forced-password"]"#).await;
+    app.fill("old-password", PROVIDER_FIRST_PW).await;
+    app.fill("new-password", PROVIDER_PW).await;
+    app.wait_text("#new-password-rating", "accepted").await;
+    app.fill("new-password-confirm", PROVIDER_PW).await;
+    app.click_button("Change password").await;
+    app.wait_for(r#"[data-screen="enrol"]"#).await;
+    app.click_button("Set up an authenticator").await;
+    let pats = app.text(r#"[data-testid="totp-secret"]"#).await;
+    look(&app, "23-enrol").await;
+    app.fill("totp-confirm-code", &totp_code(&pats, chrono::Utc::now())).await;
+    app.click_button("Confirm").await;
+    app.wait_for(r#"main[data-view="account"]"#).await;
+    app.click_button("Make new recovery codes").await;
+    let codes = app.wait_text(r#"[data-testid="recovery-codes"]"#, "-").await;
+    assert_eq!(codes.matches('-').count(), 10, "ten codes of the form XXXXX-XXXXX: {codes}");
+    look(&app, "24-recovery-codes").await;
+    app.click_button("Sign out").await;
     app.wait_for(r#"[data-screen="login"]"#).await;
 
     app.close().await;
