@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: the UI's checks and unit tests, formatting, lints,
 # every Rust test, the desktop app end to end in WebKit, a short fuzz run.
-# Usage: bash scripts/test.sh   (bash scripts/deps.sh --test installs what it needs)
+# Installs what is missing first (scripts/deps.sh --test).
+# Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh --test
+export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
 
 echo "== ui: svelte-check, vitest, build (ui/dist is embedded in the app)"
 (cd ui && npm run --silent check && npm run --silent test && npm run --silent build)
