@@ -87,6 +87,11 @@ impl App {
     }
 
     /// The end of tauri-driver's, WebKitWebDriver's and the app's output.
+    /// The app's processes (the app and the WebKit processes it started).
+    pub fn processes(&self) -> Vec<(u32, String)> {
+        self.driver.as_ref().map(crate::driver::Driver::app_processes).unwrap_or_default()
+    }
+
     pub fn log_tail(&self) -> String {
         self.driver.as_ref().map(Driver::log_tail).unwrap_or_default()
     }

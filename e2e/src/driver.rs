@@ -102,16 +102,22 @@ impl Driver {
         format!("--- {} (last 40 lines) ---\n{tail}\n---", self.log.display())
     }
 
+    /// The app and its WebKit processes, as (pid, name): everything in the
+    /// group but tauri-driver and WebKitWebDriver.
+    pub(crate) fn app_processes(&self) -> Vec<(u32, String)> {
+        live_members(self.child.id())
+            .into_iter()
+            .filter(|(pid, name)| *pid != self.child.id() && name != "WebKitWebDriver")
+            .collect()
+    }
+
     /// Waits up to `timeout` for the app (and its WebKit processes) to exit
     /// once its session is closed: everything in the group but tauri-driver
     /// and WebKitWebDriver. Whether they did.
     pub(crate) fn wait_app_gone(&self, timeout: Duration) -> bool {
         let start = Instant::now();
         loop {
-            let app_left = live_members(self.child.id())
-                .iter()
-                .any(|(pid, name)| *pid != self.child.id() && name != "WebKitWebDriver");
-            if !app_left {
+            if self.app_processes().is_empty() {
                 return true;
             }
             if start.elapsed() > timeout {

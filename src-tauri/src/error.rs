@@ -78,6 +78,7 @@ impl From<CoreError> for IpcError {
         let code = match &e {
             CoreError::Seal(s) => seal_code(s),
             CoreError::Locked => ErrorCode::Locked,
+            CoreError::Cancelled => ErrorCode::Cancelled,
             CoreError::MustChangePassword => ErrorCode::MustChangePassword,
             CoreError::TotpEnrolmentRequired => ErrorCode::TotpEnrolmentRequired,
             CoreError::PasswordNeeded => ErrorCode::PasswordNeeded,

@@ -311,6 +311,7 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
                     b.set_length(total);
                     b.set_position(done);
                 }
+                std::ops::ControlFlow::Continue(())
             };
             let r = session.audit_verify(Some(&mut report))?;
             if let Some(b) = bar {

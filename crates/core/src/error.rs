@@ -139,6 +139,9 @@ pub enum CoreError {
     /// Administrators cannot disable or remove themselves.
     #[error("you cannot disable or remove your own account")]
     NotOnYourself,
+    /// Long work stopped at the person's request, before it changed anything.
+    #[error("stopped at your request; nothing was changed")]
+    Cancelled,
     /// The session is locked: unlock it with the password first.
     #[error("the session is locked; unlock it with your password")]
     Locked,

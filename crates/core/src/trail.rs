@@ -9,8 +9,12 @@ use crate::{CoreError, Result};
 
 impl Session {
     /// Verifies the audit chain (administrators, auditors); `progress` is
-    /// called with (done, total) entries.
-    pub fn audit_verify(&mut self, progress: Option<&mut dyn FnMut(u64, u64)>) -> Result<Report> {
+    /// called with (done, total) entries and may stop it
+    /// ([`CoreError::Cancelled`]).
+    pub fn audit_verify(
+        &mut self,
+        progress: Option<&mut dyn FnMut(u64, u64) -> std::ops::ControlFlow<()>>,
+    ) -> Result<Report> {
         self.require(Permission::AuditRead, None)?;
         let key = self.audit_key()?;
         let conn = self.vault()?.conn();

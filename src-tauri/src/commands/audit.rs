@@ -2,6 +2,7 @@
 //! export (administrators and auditors; core checks).
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
@@ -100,7 +101,12 @@ pub async fn audit_list(app: AppHandle, args: AuditQuery) -> IpcResult<AuditPage
 #[tauri::command]
 pub async fn audit_verify(app: AppHandle) -> IpcResult<ChainCheck> {
     blocking(app, |st, app| {
-        let mut report = |done: u64, total: u64| events::progress(app, "audit_verify", "checking entries", done, total);
+        st.cancel.store(false, Ordering::Relaxed);
+        let cancel = st.cancel.clone();
+        let mut report = |done: u64, total: u64| {
+            events::progress(app, "audit_verify", "checking entries", done, total);
+            if cancel.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        };
         let r = st.lock().session()?.audit_verify(Some(&mut report))?;
         Ok(ChainCheck {
             ok: r.is_ok(),
@@ -198,7 +204,7 @@ pub async fn audit_export(app: AppHandle, args: ExportArgs) -> IpcResult<ExportD
     .await
 }
 
-/// Asks long work that may stop safely (an export) to stop.
+/// Asks long work that may stop safely (a verification, an export) to stop.
 #[tauri::command]
 pub async fn cancel_task(app: AppHandle) -> IpcResult<()> {
     blocking(app, |st, _| {

@@ -1,6 +1,7 @@
 //! Checking the chain: every entry's hash, every link, no gaps; see [`verify`].
 
 use std::fmt;
+use std::ops::ControlFlow;
 
 use chartvault_seal::rusqlite::types::{Value, ValueRef};
 use chartvault_seal::rusqlite::{Connection, OptionalExtension};
@@ -8,7 +9,7 @@ use subtle::ConstantTimeEq;
 
 use super::chain::{ChainInput, ChangeRow, FIELD_COUNT, GENESIS, LOG_COLUMNS};
 use super::{AuditKey, ChainHead};
-use crate::Result;
+use crate::{CoreError, Result};
 
 /// What is wrong at a [`Problem`]'s seq. See [`verify`] for how each
 /// is told.
@@ -152,12 +153,18 @@ impl Report {
 /// rewrites every entry from some point on makes a sound chain: the head
 /// recorded before shows that too.
 pub fn verify(conn: &Connection, key: &AuditKey) -> Result<Report> {
-    verify_with_progress(conn, key, &mut |_, _| {})
+    verify_with_progress(conn, key, &mut |_, _| ControlFlow::Continue(()))
 }
 
 /// [`verify`], calling `progress(done, total)` as it goes (every 1024
-/// entries, and once at the end).
-pub fn verify_with_progress(conn: &Connection, key: &AuditKey, progress: &mut dyn FnMut(u64, u64)) -> Result<Report> {
+/// entries, and once at the end). `progress` may stop the check
+/// ([`ControlFlow::Break`]): it then returns [`CoreError::Cancelled`]; it
+/// only reads, so stopping is always safe.
+pub fn verify_with_progress(
+    conn: &Connection,
+    key: &AuditKey,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<Report> {
     let total: i64 = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
     let total = total.unsigned_abs();
     let mut rows_stmt = conn.prepare(&format!("SELECT {LOG_COLUMNS}, prev_hash, hash FROM audit_log ORDER BY seq"))?;
@@ -193,8 +200,8 @@ pub fn verify_with_progress(conn: &Connection, key: &AuditKey, progress: &mut dy
                 expected_prev = h;
             }
             expected_seq = seq + 1;
-            if done.is_multiple_of(1024) {
-                progress(done, total);
+            if done.is_multiple_of(1024) && progress(done, total).is_break() {
+                return Err(CoreError::Cancelled);
             }
             continue;
         }
@@ -222,7 +229,7 @@ pub fn verify_with_progress(conn: &Connection, key: &AuditKey, progress: &mut dy
             })?
             .map(|seq| Problem { seq, kind: ProblemKind::OrphanChanges });
     }
-    progress(done, total);
+    let _ = progress(done, total);
     Ok(Report { entries: total, head: stored_head(conn)?, first_problem: problem })
 }
 

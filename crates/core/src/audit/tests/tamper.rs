@@ -245,7 +245,22 @@ fn progress_is_reported_to_the_end() {
     let key = key_of(&mut conn);
     fill(&mut conn, &key, 2100);
     let mut calls = Vec::new();
-    let report = verify_with_progress(&conn, &key, &mut |done, total| calls.push((done, total))).unwrap();
+    let report = verify_with_progress(&conn, &key, &mut |done, total| {
+        calls.push((done, total));
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
     assert!(report.is_ok());
     assert_eq!(calls, [(1024, 2100), (2048, 2100), (2100, 2100)]);
+}
+
+#[test]
+fn a_verification_stopped_midway_says_so_rather_than_reporting_a_sound_chain() {
+    let mut conn = db();
+    let key = key_of(&mut conn);
+    fill(&mut conn, &key, 2100);
+    let result = verify_with_progress(&conn, &key, &mut |done, _| {
+        if done >= 1024 { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
+    });
+    assert!(matches!(result, Err(crate::CoreError::Cancelled)), "{result:?}");
 }

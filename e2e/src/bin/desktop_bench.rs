@@ -1,0 +1,105 @@
+//! The desktop app's footprint, measured (docs/BENCHMARKS.md): start to
+//! the login screen, the binary's size, and the memory of the app and its
+//! WebKit processes at the login screen and after signing in.
+//!
+//! Run by `bash scripts/bench-desktop.sh [RUNS]` (release app, Xvfb). Each
+//! run starts the app on an existing vault (made once, with the KDF
+//! calibrated as for a clinic) and times from asking WebDriver for a
+//! session, which launches the app, until the login screen is in the
+//! page; that includes starting WebKitWebDriver's session, as a user's
+//! double-click does not.
+#![allow(clippy::print_stdout)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chartvault_core::auth::totp;
+use chartvault_e2e::{App, AppHome, ProcessMemory, totp_code};
+
+const PW: &str = "Violet kettle 47 marching north";
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn report(label: &str, procs: &[ProcessMemory]) -> u64 {
+    let total: u64 = procs.iter().map(|p| p.rss_kib).sum();
+    println!("{label}: {:.0} MiB in all", mib(total));
+    for p in procs {
+        println!("  {:<18} {:>7.1} MiB", p.name, mib(p.rss_kib));
+    }
+    total
+}
+
+/// A home whose app opens the vault in `vault` (the wizard's remembered folder).
+fn home_for(vault: &Path) -> AppHome {
+    let home = AppHome::new();
+    let file = home.vault_location_file();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, format!("{}\n", vault.display())).unwrap();
+    home
+}
+
+fn main() {
+    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(7);
+    let binary = std::env::var_os("CHARTVAULT_E2E_APP").expect("set CHARTVAULT_E2E_APP to the release app");
+    let size = std::fs::metadata(&binary).expect("the app binary").len();
+    println!("app binary: {} ({:.1} MiB as built)", Path::new(&binary).display(), size as f64 / 1_048_576.0);
+
+    let keep = tempfile::tempdir().unwrap();
+    let vault = keep.path().join("vault");
+    let env = chartvault_core::session::Env {
+        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
+        workstation: chartvault_core::audit::Workstation::new("bench", "0123456789abcdef0123456789abcdef"),
+        open: chartvault_seal::OpenOptions::default(),
+    };
+    let password = chartvault_seal::SecretString::from(PW.to_owned());
+    let admin = chartvault_core::init::FirstAdmin { username: "ada", display_name: "Ada", password: &password };
+    let made = chartvault_core::init::init(&vault, "Bench Clinic", &admin, &env, &Default::default()).unwrap();
+    let secret = totp::base32(&made.totp_secret).to_string();
+    made.session.logout().unwrap();
+
+    chartvault_e2e::run(async move {
+        let mut starts = Vec::new();
+        let mut at_login = Vec::new();
+        for i in 0..runs {
+            let t = Instant::now();
+            let app = App::launch_in(home_for(&vault)).await.expect("the app starts");
+            app.wait_for(r#"[data-screen="login"]"#).await;
+            let secs = t.elapsed().as_secs_f64();
+            starts.push(secs);
+            // Let WebKit finish its first paint and settle.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let mem = app.memory();
+            println!("run {}: login screen after {:.3} s", i + 1, secs);
+            at_login.push(report("  at the login screen", &mem) as f64);
+            if i + 1 == runs {
+                app.fill("login-username", "ada").await;
+                app.fill("login-password", PW).await;
+                app.click_button("Sign in").await;
+                app.wait_for(r#"[data-screen="code"]"#).await;
+                app.fill("login-code", &totp_code(&secret, chrono::Utc::now())).await;
+                app.click_button("Sign in").await;
+                app.wait_for(r#"main[data-view="users"]"#).await;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let after = report("after signing in (Users screen)", &app.memory());
+                println!("signed in: {:.0} MiB", mib(after));
+            }
+            app.close().await;
+        }
+        println!(
+            "start to login screen: median {:.3} s over {} runs (min {:.3}, max {:.3})",
+            median(starts.clone()),
+            runs,
+            starts.iter().copied().fold(f64::INFINITY, f64::min),
+            starts.iter().copied().fold(0.0, f64::max)
+        );
+        println!("memory at the login screen: median {:.0} MiB", mib(median(at_login) as u64));
+    });
+}
