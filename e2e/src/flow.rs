@@ -79,6 +79,67 @@ return true;"#;
     }
 }
 
+impl App {
+    /// Presses keys as a person at the keyboard would, into whatever has
+    /// focus (WebDriver actions: real key events, focus moves with Tab).
+    /// `keys` may hold [`fantoccini::key::Key`] characters; a `Key::Control`
+    /// is held down until the end of the call.
+    pub async fn keyboard(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let ctrl: char = fantoccini::key::Key::Control.into();
+        let mut actions = KeyActions::new("keyboard".into());
+        let mut held = false;
+        for c in keys.chars() {
+            if c == ctrl {
+                actions = actions.then(KeyAction::Down { value: c });
+                held = true;
+                continue;
+            }
+            actions = actions.then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c });
+        }
+        if held {
+            actions = actions.then(KeyAction::Up { value: ctrl });
+        }
+        if let Err(e) = self.client().perform_actions(actions).await {
+            panic!("cannot press {keys:?}: {e}\n{}", self.describe_page().await);
+        }
+    }
+
+    /// Calls one of the app's commands straight from the page, as a page
+    /// that was tampered with could: `Ok` with its result, or `Err` with
+    /// the `{code, message}` Rust refused it with.
+    pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        let script = r#"
+const done = arguments[arguments.length - 1];
+window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+  .then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ err: e }));"#;
+        let out = self
+            .client()
+            .execute_async(script, vec![json!(command), args])
+            .await
+            .unwrap_or_else(|e| panic!("cannot call {command} from the page: {e}"));
+        match out {
+            Value::Object(mut m) if m.contains_key("ok") => Ok(m.remove("ok").unwrap_or(Value::Null)),
+            Value::Object(mut m) => Err(m.remove("err").unwrap_or(Value::Null)),
+            other => panic!("unexpected answer from {command}: {other}"),
+        }
+    }
+
+    /// The id of the element that has focus (empty when none has one).
+    pub async fn focused_id(&self) -> String {
+        match self.client().execute("return document.activeElement ? document.activeElement.id : '';", vec![]).await {
+            Ok(Value::String(s)) => s,
+            other => panic!("cannot read the focus: {other:?}"),
+        }
+    }
+
+    /// Whether the page is drawn in the dark theme (the system's setting).
+    pub async fn prefers_dark(&self) -> bool {
+        let script = "return matchMedia('(prefers-color-scheme: dark)').matches;";
+        matches!(self.client().execute(script, vec![]).await, Ok(Value::Bool(true)))
+    }
+}
+
 /// The TOTP time step of now.
 pub fn current_step() -> i64 {
     chrono::Utc::now().timestamp() / 30

@@ -12,6 +12,7 @@ use tempfile::TempDir;
 #[derive(Debug)]
 pub struct AppHome {
     dir: Option<TempDir>,
+    extra_env: Vec<(&'static str, OsString)>,
 }
 
 impl AppHome {
@@ -21,7 +22,7 @@ impl AppHome {
             .prefix("chartvault-e2e-")
             .tempdir()
             .unwrap_or_else(|e| panic!("cannot make a temporary home folder: {e}"));
-        let home = AppHome { dir: Some(dir) };
+        let home = AppHome { dir: Some(dir), extra_env: Vec::new() };
         for sub in [home.data_home(), home.config_home(), home.cache_home()] {
             std::fs::create_dir_all(&sub).unwrap_or_else(|e| panic!("cannot create {}: {e}", sub.display()));
         }
@@ -30,7 +31,7 @@ impl AppHome {
 
     /// Moves the folder out (for the next app on it); `self` is left empty.
     pub(crate) fn take(&mut self) -> AppHome {
-        AppHome { dir: self.dir.take() }
+        AppHome { dir: self.dir.take(), extra_env: std::mem::take(&mut self.extra_env) }
     }
 
     /// The folder itself (the app's `HOME`).
@@ -70,9 +71,16 @@ impl AppHome {
         self.path().join("driver.log")
     }
 
+    /// Runs the app with `key` set to `value` as well (a GTK theme, say).
+    #[must_use]
+    pub fn with_env(mut self, key: &'static str, value: impl Into<OsString>) -> AppHome {
+        self.extra_env.push((key, value.into()));
+        self
+    }
+
     /// The environment the app runs with.
     pub(crate) fn env(&self) -> Vec<(&'static str, OsString)> {
-        vec![
+        let mut env = vec![
             ("HOME", self.path().into()),
             ("XDG_DATA_HOME", self.data_home().into()),
             ("XDG_CONFIG_HOME", self.config_home().into()),
@@ -84,7 +92,9 @@ impl AppHome {
             ("DBUS_SESSION_BUS_ADDRESS", "disabled:".into()),
             // No accessibility bus either (GTK warns when it cannot find one).
             ("NO_AT_BRIDGE", "1".into()),
-        ]
+        ];
+        env.extend(self.extra_env.iter().cloned());
+        env
     }
 }
 

@@ -28,6 +28,7 @@ mod memory;
 mod page;
 mod shots;
 mod totp;
+mod vault;
 mod workspace;
 
 pub use app::App;
@@ -37,6 +38,7 @@ pub use home::AppHome;
 pub use memory::ProcessMemory;
 pub use page::DEFAULT_WAIT;
 pub use totp::{totp_code, totp_code_now};
+pub use vault::make_vault;
 pub use workspace::workspace_root;
 
 /// Runs `future` to completion on a fresh multi-threaded runtime, for tests

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use chartvault_e2e::{App, current_step, fresh_step, totp_code};
+use serde_json::json;
 
 const CLINIC: &str = "Riverside Family Clinic";
 const ADMIN_PW: &str = "Violet kettle 47 marching north";
@@ -109,7 +110,7 @@ async fn a_clinics_first_day() {
     app.fill("p-lockout_after", "3").await;
     app.click(r#"[data-setting="lockout_after"] button"#).await;
     app.wait_text(".alert.ok", "is now 3").await;
-    app.fill("p-totp_required_roles", "administrator,provider").await;
+    app.click("#p-totp-provider").await;
     app.click(r#"[data-setting="totp_required_roles"] button"#).await;
     app.wait_text(".alert.ok", "is now administrator,provider").await;
 
@@ -143,6 +144,23 @@ async fn a_clinics_first_day() {
     let refused = app.wait_text(r#"[data-testid="screen-error"]"#, "Nothing was changed").await;
     assert!(!app.exists(r#"[data-user="ada"]"#).await, "no user list leaked: {refused}");
     look(&app, "13-forbidden").await;
+    // The same from a page that was tampered with: every command asks core.
+    for (command, args) in [
+        ("list_users", json!({})),
+        ("set_role", json!({ "args": { "username": "sam", "role": "administrator" } })),
+        ("set_override", json!({ "args": { "username": "sam", "permission": "user_admin", "effect": "grant" } })),
+        ("audit_list", json!({ "args": { "page": 0, "page_size": 10 } })),
+        ("set_policy", json!({ "args": { "key": "idle_timeout_minutes", "value": "480" } })),
+        ("rekey", json!({})),
+    ] {
+        let refused = app.invoke(command, args).await.expect_err(command);
+        assert_eq!(refused["code"], "denied", "{command}: {refused}");
+    }
+    let refused = app
+        .invoke("setup", json!({ "args": { "clinic": "X", "location": "", "username": "eve", "display_name": "Eve", "password": ADMIN_PW } }))
+        .await
+        .expect_err("setup");
+    assert_eq!(refused["code"], "conflict", "no second vault over a working one: {refused}");
     app.go("account").await;
     app.wait_for(r#"main[data-view="account"]"#).await;
 
@@ -171,6 +189,8 @@ async fn a_clinics_first_day() {
     failed_sign_in(&app, "sam", "wrong password one", "not right").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     failed_sign_in(&app, "sam", "wrong password two", "not right").await;
+    let wait = failed_sign_in(&app, "sam", "wrong password again", "wait").await;
+    assert!(wait.contains("before trying again"), "a try at once after two failures waits: {wait}");
     tokio::time::sleep(Duration::from_millis(2500)).await;
     failed_sign_in(&app, "sam", "wrong password three", "locked").await;
     let still = failed_sign_in(&app, "sam", STAFF_PW, "locked").await;

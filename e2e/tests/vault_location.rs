@@ -3,7 +3,7 @@
 //! already holds a vault is refused with a clear message, and nothing in
 //! it changes.
 
-use chartvault_e2e::{App, AppHome};
+use chartvault_e2e::{App, AppHome, make_vault};
 
 const PW: &str = "Violet kettle 47 marching north";
 
@@ -54,18 +54,7 @@ async fn a_folder_holding_a_vault_is_not_set_up_again() {
     let existing = home.path().join("existing");
     // A vault made by the `chartvault` command's library, as a clinic
     // might have from before.
-    {
-        use chartvault_core::init::{FirstAdmin, init};
-        let env = chartvault_core::session::Env {
-            clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
-            workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
-            open: chartvault_seal::OpenOptions::default(),
-        };
-        let password = chartvault_seal::SecretString::from(PW.to_owned());
-        let admin = FirstAdmin { username: "ada", display_name: "Ada", password: &password };
-        let done = init(&existing, "Old Clinic", &admin, &env, &chartvault_seal::CreateOptions::default()).unwrap();
-        done.session.logout().unwrap();
-    }
+    make_vault(&existing, "Old Clinic", PW);
     let before = snapshot(&existing);
     let Some(app) = App::launch_in(home).await else { return };
     wizard_to_create(&app, existing.to_str().unwrap()).await;

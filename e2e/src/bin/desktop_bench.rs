@@ -13,8 +13,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chartvault_core::auth::totp;
-use chartvault_e2e::{App, AppHome, ProcessMemory, totp_code};
+use chartvault_e2e::{App, AppHome, ProcessMemory, make_vault, totp_code};
 
 const PW: &str = "Violet kettle 47 marching north";
 
@@ -54,16 +53,7 @@ fn main() {
 
     let keep = tempfile::tempdir().unwrap();
     let vault = keep.path().join("vault");
-    let env = chartvault_core::session::Env {
-        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
-        workstation: chartvault_core::audit::Workstation::new("bench", "0123456789abcdef0123456789abcdef"),
-        open: chartvault_seal::OpenOptions::default(),
-    };
-    let password = chartvault_seal::SecretString::from(PW.to_owned());
-    let admin = chartvault_core::init::FirstAdmin { username: "ada", display_name: "Ada", password: &password };
-    let made = chartvault_core::init::init(&vault, "Bench Clinic", &admin, &env, &Default::default()).unwrap();
-    let secret = totp::base32(&made.totp_secret).to_string();
-    made.session.logout().unwrap();
+    let secret = make_vault(&vault, "Bench Clinic", PW);
 
     chartvault_e2e::run(async move {
         let mut starts = Vec::new();

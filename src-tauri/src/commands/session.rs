@@ -19,15 +19,17 @@ use crate::paths;
 use crate::state::{Stage, blocking};
 use crate::window;
 
+/// The status after a change, with the window title kept in step.
+fn shown(g: &mut crate::state::Inner, st: &crate::state::AppState, app: &AppHandle) -> Status {
+    let status = g.status(&st.paths);
+    window::title(app, &status);
+    status
+}
+
 /// Where the app stands.
 #[tauri::command]
 pub async fn status(app: AppHandle) -> IpcResult<Status> {
-    blocking(app, |st, app| {
-        let status = st.lock().status(&st.paths);
-        window::title(app, &status);
-        Ok(status)
-    })
-    .await
+    blocking(app, |st, app| Ok(shown(&mut st.lock(), st, app))).await
 }
 
 /// Rates a password as it is typed (strength meter and the policy's reason).
@@ -61,8 +63,13 @@ pub async fn rate_password(app: AppHandle, args: PasswordRateArgs) -> IpcResult<
 pub async fn setup(app: AppHandle, args: SetupArgs) -> IpcResult<SetupDone> {
     blocking(app, move |st, _| {
         let mut g = st.lock();
-        if !matches!(g.stage, Stage::Out) {
-            return Err(IpcError::new(crate::ipc::ErrorCode::Conflict, "Sign out before making a new vault."));
+        // Only the first run makes a vault: someone at the login screen of
+        // a working vault may not set up another one and point the app at it.
+        if !matches!(g.stage, Stage::Out) || paths::holds_vault(&g.dir) {
+            return Err(IpcError::new(
+                crate::ipc::ErrorCode::Conflict,
+                format!("This computer's Chartvault already has a vault ({}); sign in to it.", g.dir.display()),
+            ));
         }
         let dir = paths::chosen_folder(&args.location, &st.paths.default_vault()).map_err(IpcError::invalid)?;
         if paths::holds_vault(&dir) {
@@ -115,9 +122,7 @@ pub async fn login(app: AppHandle, args: LoginArgs) -> IpcResult<Status> {
             Err(LoginError::CodeNeeded(p)) => g.stage = Stage::Pending(p, Instant::now()),
             Err(e) => return Err(e.into()),
         }
-        let status = g.status(&st.paths);
-        window::title(app, &status);
-        Ok(status)
+        Ok(shown(&mut g, st, app))
     })
     .await
 }
@@ -132,9 +137,7 @@ pub async fn login_code(app: AppHandle, args: CodeArgs) -> IpcResult<Status> {
         };
         let s = pending.finish(&args.code)?;
         g.stage = Stage::In(Box::new(s));
-        let status = g.status(&st.paths);
-        window::title(app, &status);
-        Ok(status)
+        Ok(shown(&mut g, st, app))
     })
     .await
 }
@@ -180,9 +183,7 @@ pub async fn lock(app: AppHandle) -> IpcResult<Status> {
     blocking(app, |st, app| {
         let mut g = st.lock();
         g.session()?.lock()?;
-        let status = g.status(&st.paths);
-        window::title(app, &status);
-        Ok(status)
+        Ok(shown(&mut g, st, app))
     })
     .await
 }
@@ -201,9 +202,7 @@ pub async fn unlock(app: AppHandle, args: UnlockArgs) -> IpcResult<Status> {
             }
             Err(e) => return Err(e.into()),
         }
-        let status = g.status(&st.paths);
-        window::title(app, &status);
-        Ok(status)
+        Ok(shown(&mut g, st, app))
     })
     .await
 }
@@ -218,8 +217,7 @@ pub async fn logout(app: AppHandle) -> IpcResult<Status> {
             _ => Ok(()),
         };
         g.me = None;
-        let status = g.status(&st.paths);
-        window::title(app, &status);
+        let status = shown(&mut g, st, app);
         result?;
         Ok(status)
     })

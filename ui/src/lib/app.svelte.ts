@@ -41,6 +41,16 @@ export async function refresh(): Promise<void> {
   }
 }
 
+/** Sets the status from a command that returns it; the error to show, if any. */
+export async function toStatus(f: () => Promise<Status>): Promise<string | null> {
+  try {
+    app.status = await f();
+    return null;
+  } catch (e) {
+    return toCommandError(e).message;
+  }
+}
+
 /** Asks for the password again; resolves true once it was accepted. */
 export function askPassword(): Promise<boolean> {
   return new Promise((resolve) => {

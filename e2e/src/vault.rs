@@ -1,0 +1,24 @@
+//! A vault made before the app starts, as the `chartvault` command makes
+//! one (the KDF calibrated as for a clinic), for tests and the benchmark
+//! that begin at the login screen.
+
+use std::path::Path;
+
+/// Makes a vault in `dir` for `clinic` with the administrator `ada`
+/// (password `password`); returns ada's authenticator secret in base 32,
+/// as the enrolment screen shows it.
+pub fn make_vault(dir: &Path, clinic: &str, password: &str) -> String {
+    use chartvault_core::init::{FirstAdmin, init};
+    let env = chartvault_core::session::Env {
+        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
+        workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
+        open: chartvault_seal::OpenOptions::default(),
+    };
+    let password = chartvault_seal::SecretString::from(password.to_owned());
+    let admin = FirstAdmin { username: "ada", display_name: "Ada Lovelace", password: &password };
+    let done = init(dir, clinic, &admin, &env, &chartvault_seal::CreateOptions::default())
+        .unwrap_or_else(|e| panic!("cannot make a vault in {}: {e}", dir.display()));
+    let secret = chartvault_core::auth::totp::base32(&done.totp_secret).to_string();
+    done.session.logout().unwrap_or_else(|e| panic!("cannot close the new vault: {e}"));
+    secret
+}
