@@ -29,6 +29,8 @@ if [ "$want_test" = 1 ]; then
   # the end-to-end tests' virtual display and WebDriver for WebKitGTK.
   command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
   for pkg in webkit2gtk-driver xvfb; do installed "$pkg" || need_apt+=("$pkg"); done
+  # A private session bus for the single-instance test.
+  command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== apt-get install ${need_apt[*]}"

@@ -87,6 +87,18 @@ impl App {
     }
 
     /// The end of tauri-driver's, WebKitWebDriver's and the app's output.
+    /// Starts the app's binary a second time, directly (as a double-click
+    /// would), with the same environment as the running one.
+    pub fn start_again(&self) -> std::process::Child {
+        std::process::Command::new(&self.binary)
+            .envs(self.home.env())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} again: {e}", self.binary.display()))
+    }
+
     /// The app's processes (the app and the WebKit processes it started).
     pub fn processes(&self) -> Vec<(u32, String)> {
         self.driver.as_ref().map(crate::driver::Driver::app_processes).unwrap_or_default()

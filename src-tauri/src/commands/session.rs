@@ -112,9 +112,11 @@ pub async fn check_own_code(app: AppHandle, args: CodeArgs) -> IpcResult<()> {
 pub async fn login(app: AppHandle, args: LoginArgs) -> IpcResult<Status> {
     blocking(app, move |st, app| {
         let mut g = st.lock();
-        if !matches!(g.stage, Stage::Out) {
-            g.stage = Stage::Out;
+        if matches!(g.stage, Stage::In(_)) {
+            return Err(IpcError::new(crate::ipc::ErrorCode::Conflict, "Someone is signed in: sign out first."));
         }
+        // A code prompt left open is given up (core audits it as a failure).
+        g.stage = Stage::Out;
         let password = secret(args.password);
         let creds = Credentials { username: &args.username, password: &password, code: None };
         match session::login(&g.dir.clone(), &creds, &st.env) {
