@@ -45,6 +45,16 @@ async fn a_clinics_first_day() {
 
     // First run: the wizard.
     app.wait_for(r#"[data-screen="wizard"][data-step="clinic"]"#).await;
+    // Anything the Content Security Policy blocks from here on is recorded
+    // (the page is one document for the whole test).
+    app.client()
+        .execute(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', \
+             (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI)); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
     look(&app, "01-wizard-clinic").await;
     app.fill("clinic", CLINIC).await;
     app.click_button("Next").await;
@@ -310,5 +320,7 @@ async fn a_clinics_first_day() {
     app.click_button("Sign out").await;
     app.wait_for(r#"[data-screen="login"]"#).await;
 
+    let blocked = app.client().execute("return window.__csp;", vec![]).await.unwrap();
+    assert_eq!(blocked, json!([]), "nothing the page does is blocked by its CSP");
     app.close().await;
 }

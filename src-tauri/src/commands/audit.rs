@@ -213,3 +213,40 @@ pub async fn cancel_task(app: AppHandle) -> IpcResult<()> {
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query() -> AuditQuery {
+        AuditQuery { page: 0, page_size: 50, ..AuditQuery::default() }
+    }
+
+    #[test]
+    fn filters_are_read_as_typed_and_a_bad_one_is_refused_with_its_reason() {
+        let f = filter_of(&AuditQuery { username: Some("  Sam ".into()), action: Some("lockout".into()), ..query() })
+            .unwrap();
+        assert_eq!(f.username.as_deref(), Some("sam"), "names are matched as login matches them");
+        assert_eq!(f.action, Some(Action::Lockout));
+        let e = filter_of(&AuditQuery { action: Some("drop_table".into()), ..query() }).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Invalid);
+        assert!(e.message.contains("drop_table"), "{}", e.message);
+        let e = filter_of(&AuditQuery { from: Some("yesterday".into()), ..query() }).unwrap_err();
+        assert!(e.message.contains("from"), "{}", e.message);
+        let backwards = AuditQuery {
+            from: Some("2026-11-30T10:00:00Z".into()),
+            to: Some("2026-11-30T09:00:00Z".into()),
+            ..query()
+        };
+        assert_eq!(filter_of(&backwards).unwrap_err().code, ErrorCode::Invalid);
+        let empty = filter_of(&AuditQuery { username: Some(" ".into()), action: Some(String::new()), ..query() });
+        assert_eq!(empty.unwrap(), Filter::default(), "empty fields filter nothing");
+    }
+
+    #[test]
+    fn an_export_path_must_be_absolute() {
+        assert_eq!(export_path("audit.csv").unwrap_err().code, ErrorCode::Invalid);
+        let p = std::env::temp_dir().join("a.csv");
+        assert_eq!(export_path(p.to_str().unwrap()).unwrap(), p);
+    }
+}
