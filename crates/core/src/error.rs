@@ -139,6 +139,20 @@ pub enum CoreError {
     /// Administrators cannot disable or remove themselves.
     #[error("you cannot disable or remove your own account")]
     NotOnYourself,
+    /// No patient has this id.
+    #[error("there is no patient record {0}")]
+    NoSuchPatient(i64),
+    /// A patient field that cannot be stored.
+    #[error("the patient's {field} {why}")]
+    InvalidPatientField {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// The record is archived: bring it back before changing it.
+    #[error("patient record {0} is archived; bring it back before changing it")]
+    PatientArchived(i64),
     /// Long work stopped at the person's request, before it changed anything.
     #[error("stopped at your request; nothing was changed")]
     Cancelled,

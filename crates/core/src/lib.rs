@@ -18,6 +18,7 @@ pub mod failure_queue;
 mod files;
 pub mod init;
 pub mod policy;
+pub mod records;
 pub mod session;
 pub mod throttle;
 mod trail;

@@ -22,6 +22,9 @@ pub struct Policy {
     pub lockout_for: Duration,
     /// How long an emergency-access grant lasts.
     pub emergency_for: Duration,
+    /// How a new medical record number looks: one run of `#` is the
+    /// zero-padded sequence number (`MRN-######` gives `MRN-000042`).
+    pub mrn_format: String,
 }
 
 impl Default for Policy {
@@ -32,6 +35,7 @@ impl Default for Policy {
             lockout_after: 5,
             lockout_for: Duration::minutes(15),
             emergency_for: Duration::hours(1),
+            mrn_format: "MRN-######".to_owned(),
         }
     }
 }
@@ -43,6 +47,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("lockout_after", "failed logins in a row that lock a name out (3 to 20)"),
     ("lockout_minutes", "minutes a lockout lasts unless lifted (1 to 1440)"),
     ("emergency_minutes", "minutes an emergency-access grant lasts (5 to 1440)"),
+    (
+        "mrn_format",
+        "new medical record numbers: one run of 3 to 12 # is the number, e.g. MRN-###### (at most 32 characters)",
+    ),
 ];
 
 impl Policy {
@@ -77,6 +85,7 @@ impl Policy {
             ("lockout_after", self.lockout_after.to_string()),
             ("lockout_minutes", self.lockout_for.num_minutes().to_string()),
             ("emergency_minutes", self.emergency_for.num_minutes().to_string()),
+            ("mrn_format", self.mrn_format.clone()),
         ]
     }
 
@@ -110,6 +119,17 @@ impl Policy {
                 }
                 self.totp_required = roles;
             }
+            "mrn_format" => {
+                let f = value.trim();
+                if f.is_empty() || f.chars().count() > 32 || f.chars().any(char::is_control) {
+                    return Err(bad("1 to 32 characters, no control characters"));
+                }
+                let runs: Vec<&str> = f.split(|c| c != '#').filter(|r| !r.is_empty()).collect();
+                if runs.len() != 1 || !(3..=12).contains(&runs[0].len()) {
+                    return Err(bad("needs exactly one run of 3 to 12 # for the number"));
+                }
+                self.mrn_format = f.to_owned();
+            }
             _ => return Err(bad("no such setting")),
         }
         Ok(())
@@ -142,14 +162,23 @@ mod tests {
         let c = Policy::set(&tx, "idle_timeout_minutes", "5").unwrap();
         assert_eq!((c.old.as_deref(), c.new.as_deref()), (Some("10"), Some("5")));
         Policy::set(&tx, "totp_required_roles", "provider, staff").unwrap();
-        for (k, v) in
-            [("idle_timeout_minutes", "0"), ("lockout_after", "x"), ("nope", "1"), ("totp_required_roles", "king")]
-        {
+        Policy::set(&tx, "mrn_format", "RFC-#####").unwrap();
+        for (k, v) in [
+            ("idle_timeout_minutes", "0"),
+            ("lockout_after", "x"),
+            ("nope", "1"),
+            ("totp_required_roles", "king"),
+            ("mrn_format", "MRN-"),
+            ("mrn_format", "A##-B###"),
+            ("mrn_format", "##"),
+            ("mrn_format", "X-#############"),
+        ] {
             assert!(matches!(Policy::set(&tx, k, v), Err(CoreError::InvalidPolicy { .. })), "{k}={v}");
         }
         tx.commit().unwrap();
         let p = Policy::load(&conn).unwrap();
         assert_eq!(p.idle_timeout, Duration::minutes(5));
+        assert_eq!(p.mrn_format, "RFC-#####");
         assert!(
             p.totp_required(Role::Staff) && p.totp_required(Role::Administrator) && !p.totp_required(Role::Auditor)
         );

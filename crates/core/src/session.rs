@@ -131,6 +131,22 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// [`Session::stamp`]: what an audit entry written with its change needs.
+pub(crate) struct Stamp {
+    key: AuditKey,
+    actor: Actor,
+    workstation: Workstation,
+    /// The time of the operation.
+    pub(crate) at: DateTime<Utc>,
+}
+
+impl Stamp {
+    /// Appends `event` in `tx`, the transaction of the change it records.
+    pub(crate) fn append(&self, tx: &chartvault_seal::rusqlite::Transaction<'_>, event: &Event) -> Result<i64> {
+        audit::append(tx, &self.key, &self.actor, &self.workstation, self.at, event)
+    }
+}
+
 /// What the person typed to log in.
 pub struct Credentials<'a> {
     /// The user name as typed.
@@ -348,6 +364,17 @@ impl Session {
         queue.clear()?;
         let event = Event::new(Action::Login);
         self.audit(&event)
+    }
+
+    /// Who, where and when, for entries written inside a transaction of
+    /// the change they record (taken before the transaction borrows the vault).
+    pub(crate) fn stamp(&self) -> Result<Stamp> {
+        Ok(Stamp {
+            key: self.audit_key()?,
+            actor: Actor { user_id: Some(self.user.id), username: self.user.username.to_string() },
+            workstation: self.env.workstation.clone(),
+            at: self.env.clock.now(),
+        })
     }
 
     /// Records `event` by this session's user.

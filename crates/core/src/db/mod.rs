@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "identity", include_str!("migrations/0001_identity.sql")),
     (2, "audit", include_str!("migrations/0002_audit.sql")),
     (3, "access", include_str!("migrations/0003_access.sql")),
+    (4, "patients", include_str!("migrations/0004_patients.sql")),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,14 @@
+//! The clinic's records. Each operation is a [`crate::session::Session`]
+//! method that checks the permission (and, for a restricted record, the
+//! restricted-record permission or emergency access), writes in one
+//! transaction with its audit entry, and records every read of a patient's
+//! record too.
+
+pub mod mrn;
+mod patient_ops;
+pub mod patients;
+
+#[cfg(test)]
+mod tests;
+
+pub use patients::{Patient, PatientFields, Sex};

@@ -1,0 +1,279 @@
+//! Patient rows: the fields, their checks, reading and writing.
+
+use chartvault_seal::rusqlite::types::Value;
+use chartvault_seal::rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::audit::Change;
+use crate::{CoreError, Result};
+
+/// Administrative sex, as FHIR R4's `AdministrativeGender`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sex {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+    /// Other.
+    Other,
+    /// Unknown.
+    Unknown,
+}
+
+impl Sex {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+            Sex::Unknown => "unknown",
+        }
+    }
+
+    /// The value of a name.
+    pub fn parse(s: &str) -> Result<Sex> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "female" => Sex::Female,
+            "male" => Sex::Male,
+            "other" => Sex::Other,
+            "unknown" => Sex::Unknown,
+            _ => return Err(invalid("sex", "female, male, other or unknown")),
+        })
+    }
+}
+
+/// What a person types about a patient (registering or editing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientFields {
+    /// Given name(s).
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth.
+    pub date_of_birth: NaiveDate,
+    /// Administrative sex.
+    pub sex: Sex,
+    /// Telephone.
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Free notes.
+    pub notes: Option<String>,
+    /// Readable only with the restricted-record permission or emergency access.
+    pub restricted: bool,
+}
+
+/// A patient as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patient {
+    /// Row id.
+    pub id: i64,
+    /// Medical record number.
+    pub mrn: String,
+    /// Demographics and contacts.
+    pub fields: PatientFields,
+    /// When archived, if archived.
+    pub archived_at: Option<DateTime<Utc>>,
+    /// When registered.
+    pub created_at: DateTime<Utc>,
+}
+
+fn invalid(field: &'static str, why: &'static str) -> CoreError {
+    CoreError::InvalidPatientField { field, why }
+}
+
+fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(invalid(field, "is empty"));
+    }
+    if v.chars().count() > max {
+        return Err(invalid(field, "is too long"));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(field, "holds a control character"));
+    }
+    Ok(v.to_owned())
+}
+
+fn optional(field: &'static str, value: Option<&str>, max: usize) -> Result<Option<String>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => text(field, v, max).map(Some),
+    }
+}
+
+impl PatientFields {
+    /// The fields checked and tidied (trimmed; empty optional fields
+    /// become none), or the first field that cannot be used and why.
+    pub fn checked(&self, today: NaiveDate) -> Result<PatientFields> {
+        let given_name = text("given name", &self.given_name, 200)?;
+        let family_name = text("family name", &self.family_name, 200)?;
+        if given_name.contains('\n') || family_name.contains('\n') {
+            return Err(invalid("name", "holds a line break"));
+        }
+        if self.date_of_birth > today {
+            return Err(invalid("date of birth", "is in the future"));
+        }
+        if self.date_of_birth < NaiveDate::from_ymd_opt(1870, 1, 1).unwrap_or(NaiveDate::MIN) {
+            return Err(invalid("date of birth", "is before 1870"));
+        }
+        let phone = optional("phone", self.phone.as_deref(), 40)?;
+        if let Some(p) = &phone
+            && !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            return Err(invalid("phone", "may hold digits, spaces and + - ( ) . only"));
+        }
+        let email = optional("e-mail", self.email.as_deref(), 254)?;
+        if let Some(e) = &email
+            && (e.contains(char::is_whitespace) || e.split('@').filter(|p| !p.is_empty()).count() != 2)
+        {
+            return Err(invalid("e-mail", "is not an address like name@example.org"));
+        }
+        Ok(PatientFields {
+            given_name,
+            family_name,
+            date_of_birth: self.date_of_birth,
+            sex: self.sex,
+            phone,
+            email,
+            address: optional("address", self.address.as_deref(), 500)?,
+            notes: optional("notes", self.notes.as_deref(), 10_000)?,
+            restricted: self.restricted,
+        })
+    }
+
+    /// The fields as (name, stored text), for the audit trail's changes.
+    pub(crate) fn audited(&self) -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("given_name", Some(self.given_name.clone())),
+            ("family_name", Some(self.family_name.clone())),
+            ("date_of_birth", Some(self.date_of_birth.to_string())),
+            ("sex", Some(self.sex.as_str().to_owned())),
+            ("phone", self.phone.clone()),
+            ("email", self.email.clone()),
+            ("address", self.address.clone()),
+            ("notes", self.notes.clone()),
+            ("restricted", Some(self.restricted.to_string())),
+        ]
+    }
+
+    /// The changes from `before` to `self`, field by field.
+    pub(crate) fn changes_from(&self, before: &PatientFields) -> Vec<Change> {
+        before
+            .audited()
+            .into_iter()
+            .zip(self.audited())
+            .filter(|((_, old), (_, new))| old != new)
+            .map(|((field, old), (_, new))| Change { field: field.to_owned(), old, new })
+            .collect()
+    }
+}
+
+const COLUMNS: &str = "id, mrn, given_name, family_name, date_of_birth, sex, phone, email, address, notes, \
+                       restricted, archived_at, created_at";
+
+fn from_row(r: &Row<'_>) -> chartvault_seal::rusqlite::Result<(i64, String, PatientFields, Option<String>, String)> {
+    let dob: String = r.get(4)?;
+    let sex: String = r.get(5)?;
+    let bad = |i| {
+        chartvault_seal::rusqlite::Error::FromSqlConversionFailure(
+            i,
+            chartvault_seal::rusqlite::types::Type::Text,
+            "a stored patient field is invalid".into(),
+        )
+    };
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        PatientFields {
+            given_name: r.get(2)?,
+            family_name: r.get(3)?,
+            date_of_birth: NaiveDate::parse_from_str(&dob, "%Y-%m-%d").map_err(|_| bad(4))?,
+            sex: Sex::parse(&sex).map_err(|_| bad(5))?,
+            phone: r.get(6)?,
+            email: r.get(7)?,
+            address: r.get(8)?,
+            notes: r.get(9)?,
+            restricted: r.get(10)?,
+        },
+        r.get(11)?,
+        r.get(12)?,
+    ))
+}
+
+/// The patient of `id`, if there is one.
+pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Patient>> {
+    let row = conn.query_row(&format!("SELECT {COLUMNS} FROM patients WHERE id = ?1"), [id], from_row).optional()?;
+    let Some((id, mrn, fields, archived, created)) = row else { return Ok(None) };
+    Ok(Some(Patient {
+        id,
+        mrn,
+        fields,
+        archived_at: archived.as_deref().map(crate::access::parse_time).transpose()?,
+        created_at: crate::access::parse_time(&created)?,
+    }))
+}
+
+/// Whether the patient's record is restricted (false for no such patient).
+pub(crate) fn is_restricted(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT restricted FROM patients WHERE id = ?1", [id], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The stored values of the fields, in the order of [`FIELD_COLUMNS`].
+fn field_values(f: &PatientFields) -> Vec<Value> {
+    let opt = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    vec![
+        Value::Text(f.given_name.clone()),
+        Value::Text(f.family_name.clone()),
+        Value::Text(f.date_of_birth.to_string()),
+        Value::Text(f.sex.as_str().to_owned()),
+        opt(&f.phone),
+        opt(&f.email),
+        opt(&f.address),
+        opt(&f.notes),
+        Value::Integer(i64::from(f.restricted)),
+    ]
+}
+
+const FIELD_COLUMNS: [&str; 9] =
+    ["given_name", "family_name", "date_of_birth", "sex", "phone", "email", "address", "notes", "restricted"];
+
+/// Stores a new patient; returns the id.
+pub(crate) fn insert(tx: &Transaction<'_>, mrn: &str, f: &PatientFields, now: DateTime<Utc>) -> Result<i64> {
+    let t = crate::access::time_text(now);
+    let sql = format!(
+        "INSERT INTO patients ({}, mrn, created_at, updated_at) VALUES ({}, ?, ?, ?)",
+        FIELD_COLUMNS.join(", "),
+        ["?"; 9].join(", ")
+    );
+    let mut values = field_values(f);
+    values.extend([Value::Text(mrn.to_owned()), Value::Text(t.clone()), Value::Text(t)]);
+    tx.execute(&sql, params_from_iter(values))?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Writes a patient's fields.
+pub(crate) fn update(tx: &Transaction<'_>, id: i64, f: &PatientFields, now: DateTime<Utc>) -> Result<()> {
+    let sets: Vec<String> = FIELD_COLUMNS.iter().map(|c| format!("{c} = ?")).collect();
+    let sql = format!("UPDATE patients SET {}, updated_at = ? WHERE id = ?", sets.join(", "));
+    let mut values = field_values(f);
+    values.extend([Value::Text(crate::access::time_text(now)), Value::Integer(id)]);
+    tx.execute(&sql, params_from_iter(values))?;
+    Ok(())
+}
+
+/// Archives (`Some(now)`) or brings back (`None`) a patient's record.
+pub(crate) fn set_archived(tx: &Transaction<'_>, id: i64, at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "UPDATE patients SET archived_at = ?2, updated_at = ?3 WHERE id = ?1",
+        (id, at.map(crate::access::time_text), crate::access::time_text(now)),
+    )?;
+    Ok(())
+}
