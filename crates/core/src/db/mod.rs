@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "audit", include_str!("migrations/0002_audit.sql")),
     (3, "access", include_str!("migrations/0003_access.sql")),
     (4, "patients", include_str!("migrations/0004_patients.sql")),
+    (5, "patient_search", include_str!("migrations/0005_patient_search.sql")),
 ];
 
 /// The schema version this build writes.
@@ -43,6 +44,13 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_search_index_leaves_fit_one_sealed_page() {
+        let (_, _, sql) = MIGRATIONS.iter().find(|m| m.1 == "patient_search").unwrap();
+        let want = format!("('pgsz', {})", chartvault_seal::FTS5_PGSZ);
+        assert!(sql.contains(&want), "the migration sets pgsz to {}", chartvault_seal::FTS5_PGSZ);
+    }
 
     #[test]
     fn migrations_are_numbered_in_order_from_one() {

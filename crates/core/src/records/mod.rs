@@ -7,8 +7,10 @@
 pub mod mrn;
 mod patient_ops;
 pub mod patients;
+pub mod search;
 
 #[cfg(test)]
 mod tests;
 
 pub use patients::{Patient, PatientFields, Sex};
+pub use search::PatientHit;

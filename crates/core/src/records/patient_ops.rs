@@ -118,3 +118,40 @@ impl Session {
         Ok(())
     }
 }
+
+impl Session {
+    /// Sets (or with `None` removes) a patient's identifier of `system`
+    /// (a national health number, an insurer's member id).
+    pub fn set_patient_identifier(&mut self, id: i64, system: &str, value: Option<&str>) -> Result<()> {
+        let emergency = self.patient_access(id, Permission::PatientWrite)?;
+        let before = self.existing_patient(id)?;
+        if before.archived_at.is_some() {
+            return Err(CoreError::PatientArchived(id));
+        }
+        let system = patients::identifier_part("identifier system", system, 64)?;
+        let value = value.map(|v| patients::identifier_part("identifier", v, 128)).transpose()?;
+        let stamp = self.stamp()?;
+        let tx = self.vault_mut()?.conn_mut().transaction()?;
+        let old = patients::set_identifier(&tx, id, &system, value.as_deref())?;
+        if old == value {
+            return Ok(());
+        }
+        let mut event = Event::new(Action::PatientWrite).target("patient", id.to_string()).patient(id).change(
+            format!("identifier {system}"),
+            old.as_deref(),
+            value.as_deref(),
+        );
+        if emergency {
+            event = event.emergency();
+        }
+        stamp.append(&tx, &event)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A patient's identifiers as (system, value), by system.
+    pub fn patient_identifiers(&mut self, id: i64) -> Result<Vec<(String, String)>> {
+        self.patient_access(id, Permission::PatientRead)?;
+        patients::identifiers(self.vault()?.conn(), id)
+    }
+}

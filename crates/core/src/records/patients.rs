@@ -277,3 +277,46 @@ pub(crate) fn set_archived(tx: &Transaction<'_>, id: i64, at: Option<DateTime<Ut
     )?;
     Ok(())
 }
+
+/// An identifier's system or value, checked.
+pub(crate) fn identifier_part(field: &'static str, value: &str, max: usize) -> Result<String> {
+    let v = text(field, value, max)?;
+    if v.contains('\n') {
+        return Err(invalid(field, "holds a line break"));
+    }
+    Ok(v)
+}
+
+/// Sets or removes the identifier of `system`; returns the value it had.
+pub(crate) fn set_identifier(
+    tx: &Transaction<'_>,
+    id: i64,
+    system: &str,
+    value: Option<&str>,
+) -> Result<Option<String>> {
+    let old: Option<String> = tx
+        .query_row("SELECT value FROM patient_identifiers WHERE patient_id = ?1 AND system = ?2", (id, system), |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if old.as_deref() == value {
+        return Ok(old);
+    }
+    match value {
+        Some(v) => tx.execute(
+            "INSERT INTO patient_identifiers (patient_id, system, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (patient_id, system) DO UPDATE SET value = excluded.value",
+            (id, system, v),
+        )?,
+        None => tx.execute("DELETE FROM patient_identifiers WHERE patient_id = ?1 AND system = ?2", (id, system))?,
+    };
+    Ok(old)
+}
+
+/// A patient's identifiers, by system.
+pub(crate) fn identifiers(conn: &Connection, id: i64) -> Result<Vec<(String, String)>> {
+    let mut stmt =
+        conn.prepare("SELECT system, value FROM patient_identifiers WHERE patient_id = ?1 ORDER BY system")?;
+    let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<chartvault_seal::rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,117 @@
+//! Finding patients: full-text search (FTS5) over names, record number,
+//! identifiers, phone and notes, ranked, every term a prefix; results that
+//! the user may not see (restricted records without the permission or an
+//! active emergency grant) are left out.
+
+use chartvault_seal::rusqlite::Connection;
+use chrono::NaiveDate;
+
+use crate::access::{Permission, emergency};
+use crate::audit::{Action, Event};
+use crate::session::Session;
+use crate::{CoreError, Result};
+
+/// The most results one search returns.
+pub const MAX_RESULTS: usize = 200;
+
+/// One patient found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientHit {
+    /// Row id.
+    pub id: i64,
+    /// Medical record number.
+    pub mrn: String,
+    /// Given name(s).
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth.
+    pub date_of_birth: NaiveDate,
+    /// The record is restricted.
+    pub restricted: bool,
+    /// The record is archived.
+    pub archived: bool,
+}
+
+/// The FTS5 query for what a person typed: each word (letters and digits)
+/// a quoted prefix term, all of them required. `None` when nothing
+/// searchable was typed.
+pub fn fts_query(typed: &str) -> Option<String> {
+    let terms: Vec<String> = typed
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(16)
+        .map(|t| format!("\"{t}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+const HIT_COLUMNS: &str =
+    "p.id, p.mrn, p.given_name, p.family_name, p.date_of_birth, p.restricted, p.archived_at IS NOT NULL";
+
+fn hits(conn: &Connection, sql: &str, params: &[&dyn chartvault_seal::rusqlite::ToSql]) -> Result<Vec<PatientHit>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params, |r| {
+        let dob: String = r.get(4)?;
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, dob, r.get(5)?, r.get(6)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, mrn, given_name, family_name, dob, restricted, archived) = row?;
+        let date_of_birth =
+            NaiveDate::parse_from_str(&dob, "%Y-%m-%d").map_err(|_| CoreError::BadStoredTime(dob.clone()))?;
+        out.push(PatientHit { id, mrn, given_name, family_name, date_of_birth, restricted, archived });
+    }
+    Ok(out)
+}
+
+impl Session {
+    /// Patients matching `typed` (best first; the most recently changed
+    /// when nothing is typed), at most `limit` (up to [`MAX_RESULTS`]),
+    /// archived ones only when asked. The search is audited (how many were
+    /// found, not what was typed).
+    pub fn find_patients(&mut self, typed: &str, include_archived: bool, limit: usize) -> Result<Vec<PatientHit>> {
+        self.require(Permission::PatientRead, None)?;
+        let limit = limit.clamp(1, MAX_RESULTS);
+        // Fetch more than asked: restricted records may be left out.
+        let fetch = i64::try_from(limit * 2 + 20).unwrap_or(i64::MAX);
+        let archived = if include_archived { "" } else { "AND p.archived_at IS NULL" };
+        let conn = self.vault()?.conn();
+        let found = match fts_query(typed) {
+            Some(q) => hits(
+                conn,
+                &format!(
+                    "SELECT {HIT_COLUMNS} FROM patient_search s JOIN patients p ON p.id = s.rowid
+                     WHERE patient_search MATCH ?1 {archived}
+                     ORDER BY bm25(patient_search, 10.0, 8.0, 8.0, 4.0, 1.0), p.family_name, p.given_name
+                     LIMIT ?2"
+                ),
+                &[&q, &fetch],
+            )?,
+            None => hits(
+                conn,
+                &format!("SELECT {HIT_COLUMNS} FROM patients p WHERE 1 {archived} ORDER BY p.updated_at DESC LIMIT ?1"),
+                &[&fetch],
+            )?,
+        };
+        let sees_restricted = self.own_permissions()?.contains(Permission::RestrictedRecordRead);
+        let (me, now) = (self.user().id, self.now());
+        let mut visible = Vec::with_capacity(limit);
+        for hit in found {
+            if visible.len() == limit {
+                break;
+            }
+            if hit.restricted
+                && !sees_restricted
+                && !emergency::is_active(conn, me, hit.id, Permission::RestrictedRecordRead, now)?
+            {
+                continue;
+            }
+            visible.push(hit);
+        }
+        let event =
+            Event::new(Action::PatientRead).target("search", "patients").detail(format!("{} found", visible.len()));
+        self.audit(&event)?;
+        Ok(visible)
+    }
+}
