@@ -53,6 +53,30 @@ mod tests {
     }
 
     #[test]
+    fn patients_registered_before_search_existed_are_found_after_the_migration() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        for (v, _, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 4) {
+            tx.execute_batch(sql).unwrap();
+            tx.execute_batch(&format!("PRAGMA user_version = {v};")).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO patients (mrn, given_name, family_name, date_of_birth, sex, created_at, updated_at)
+             VALUES ('MRN-000001', 'Grace', 'Hopper', '1906-12-09', 'female', 't', 't');
+             INSERT INTO patient_identifiers VALUES (1, 'NHS', '9434765919');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        for q in ["\"grace\"", "\"9434765919\"", "\"MRN\""] {
+            let id: i64 = conn
+                .query_row("SELECT rowid FROM patient_search WHERE patient_search MATCH ?1", [q], |r| r.get(0))
+                .unwrap();
+            assert_eq!(id, 1, "{q}");
+        }
+    }
+
+    #[test]
     fn migrations_are_numbered_in_order_from_one() {
         for (i, (v, _, _)) in MIGRATIONS.iter().enumerate() {
             assert_eq!(*v, i as i64 + 1);

@@ -13,31 +13,30 @@ CREATE VIRTUAL TABLE patient_search USING fts5(
 );
 INSERT INTO patient_search (patient_search, rank) VALUES ('pgsz', 4022);
 
+-- What is indexed for each patient.
+CREATE VIEW patient_search_source AS
+SELECT
+    p.id AS id,
+    p.given_name || ' ' || p.family_name AS name,
+    p.mrn AS mrn,
+    coalesce((SELECT group_concat(i.system || ' ' || i.value, ' ') FROM patient_identifiers i WHERE i.patient_id = p.id), '')
+        AS identifiers,
+    coalesce(p.phone || ' ' || replace(replace(replace(replace(replace(replace(p.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), '')
+        AS phone,
+    coalesce(p.notes, '') AS notes
+FROM patients p;
+
 CREATE TRIGGER patient_search_insert AFTER INSERT ON patients
 BEGIN
     INSERT INTO patient_search (rowid, name, mrn, identifiers, phone, notes)
-    VALUES (
-        NEW.id,
-        NEW.given_name || ' ' || NEW.family_name,
-        NEW.mrn,
-        coalesce((SELECT group_concat(system || ' ' || value, ' ') FROM patient_identifiers WHERE patient_id = NEW.id), ''),
-        coalesce(NEW.phone || ' ' || replace(replace(replace(replace(replace(replace(NEW.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), ''),
-        coalesce(NEW.notes, '')
-    );
+    SELECT id, name, mrn, identifiers, phone, notes FROM patient_search_source WHERE id = NEW.id;
 END;
 
 CREATE TRIGGER patient_search_update AFTER UPDATE ON patients
 BEGIN
     DELETE FROM patient_search WHERE rowid = OLD.id;
     INSERT INTO patient_search (rowid, name, mrn, identifiers, phone, notes)
-    VALUES (
-        NEW.id,
-        NEW.given_name || ' ' || NEW.family_name,
-        NEW.mrn,
-        coalesce((SELECT group_concat(system || ' ' || value, ' ') FROM patient_identifiers WHERE patient_id = NEW.id), ''),
-        coalesce(NEW.phone || ' ' || replace(replace(replace(replace(replace(replace(NEW.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), ''),
-        coalesce(NEW.notes, '')
-    );
+    SELECT id, name, mrn, identifiers, phone, notes FROM patient_search_source WHERE id = NEW.id;
 END;
 
 -- An identifier added, changed or removed rewrites the patient's row, which
@@ -57,11 +56,4 @@ END;
 
 -- Patients registered before this migration.
 INSERT INTO patient_search (rowid, name, mrn, identifiers, phone, notes)
-SELECT
-    p.id,
-    p.given_name || ' ' || p.family_name,
-    p.mrn,
-    coalesce((SELECT group_concat(system || ' ' || value, ' ') FROM patient_identifiers WHERE patient_id = p.id), ''),
-    coalesce(p.phone || ' ' || replace(replace(replace(replace(replace(replace(p.phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', ''), ''),
-    coalesce(p.notes, '')
-FROM patients p;
+SELECT id, name, mrn, identifiers, phone, notes FROM patient_search_source;
