@@ -153,6 +153,23 @@ pub enum CoreError {
     /// The record is archived: bring it back before changing it.
     #[error("patient record {0} is archived; bring it back before changing it")]
     PatientArchived(i64),
+    /// No visit has this id.
+    #[error("there is no visit {0}")]
+    NoSuchVisit(i64),
+    /// A visit, note or vital sign that cannot be stored.
+    #[error("the {field} {why}")]
+    InvalidClinicalField {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The visit's note is signed: later words are addenda.
+    #[error("the note of visit {0} is signed: add an addendum instead")]
+    NoteSigned(i64),
+    /// An addendum amends a signed note; this one is a draft still.
+    #[error("the note of visit {0} is not signed yet: edit the draft instead")]
+    NoteNotSigned(i64),
     /// Long work stopped at the person's request, before it changed anything.
     #[error("stopped at your request; nothing was changed")]
     Cancelled,

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "access", include_str!("migrations/0003_access.sql")),
     (4, "patients", include_str!("migrations/0004_patients.sql")),
     (5, "patient_search", include_str!("migrations/0005_patient_search.sql")),
+    (6, "visits", include_str!("migrations/0006_visits.sql")),
 ];
 
 /// The schema version this build writes.

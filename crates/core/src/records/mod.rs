@@ -8,9 +8,13 @@ pub mod mrn;
 mod patient_ops;
 pub mod patients;
 pub mod search;
+mod visit_ops;
+pub mod visits;
 
 #[cfg(test)]
 mod tests;
 
 pub use patients::{Patient, PatientFields, Sex};
 pub use search::PatientHit;
+pub use visit_ops::NewVisit;
+pub use visits::{Addendum, Note, Soap, Visit, VisitKind, VisitRecord, Vitals, VitalsRecord};

@@ -14,7 +14,7 @@ impl Session {
     /// needs the restricted-record permission as well, unless emergency
     /// access to this patient was granted. Returns whether emergency access
     /// is what allowed it (the audit entry is flagged).
-    fn patient_access(&mut self, id: i64, permission: Permission) -> Result<bool> {
+    pub(crate) fn patient_access(&mut self, id: i64, permission: Permission) -> Result<bool> {
         let by_emergency = |d: Decision| matches!(d, Decision::AllowedByEmergency(_));
         let mut emergency = by_emergency(self.require(permission, Some(id))?);
         if patients::is_restricted(self.vault()?.conn(), id)? {
@@ -23,7 +23,7 @@ impl Session {
         Ok(emergency)
     }
 
-    fn existing_patient(&self, id: i64) -> Result<Patient> {
+    pub(crate) fn existing_patient(&self, id: i64) -> Result<Patient> {
         patients::by_id(self.vault()?.conn(), id)?.ok_or(CoreError::NoSuchPatient(id))
     }
 

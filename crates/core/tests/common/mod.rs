@@ -86,3 +86,23 @@ pub fn add_staff(w: &World) {
 pub fn actions(s: &mut Session, action: Action) -> Vec<chartvault_core::audit::Entry> {
     s.audit_list(&Filter { action: Some(action), ..Filter::default() }).unwrap()
 }
+
+pub const PROVIDER_PW: &str = "Granite owls count the tides";
+pub const PROVIDER_NEW_PW: &str = "Saffron kites drift past Lyon";
+
+/// A provider (pat), signed in with their own password.
+pub fn provider(w: &World) -> Session {
+    let mut s = w.admin();
+    let password = pw(PROVIDER_PW);
+    s.create_user(&NewUser {
+        username: "pat",
+        display_name: "Pat Provider",
+        role: Role::Provider,
+        password: &password,
+    })
+    .unwrap();
+    s.logout().unwrap();
+    let mut pat = w.try_login("pat", PROVIDER_PW, None).unwrap();
+    pat.change_own_password(&pw(PROVIDER_PW), &pw(PROVIDER_NEW_PW)).unwrap();
+    pat
+}
