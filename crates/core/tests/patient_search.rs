@@ -7,24 +7,9 @@ mod common;
 
 use chartvault_core::CoreError;
 use chartvault_core::access::Permission;
-use chartvault_core::records::{PatientFields, Sex};
+use chartvault_core::records::PatientFields;
 use chartvault_core::session::Session;
-use chrono::NaiveDate;
 use common::*;
-
-fn person(given: &str, family: &str) -> PatientFields {
-    PatientFields {
-        given_name: given.into(),
-        family_name: family.into(),
-        date_of_birth: NaiveDate::from_ymd_opt(1980, 5, 17).unwrap(),
-        sex: Sex::Unknown,
-        phone: None,
-        email: None,
-        address: None,
-        notes: None,
-        restricted: false,
-    }
-}
 
 fn staff(w: &World) -> Session {
     add_staff(w);

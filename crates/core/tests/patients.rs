@@ -9,22 +9,11 @@ mod common;
 use chartvault_core::CoreError;
 use chartvault_core::access::{Effect, Permission};
 use chartvault_core::audit::{Action, Filter};
-use chartvault_core::records::{PatientFields, Sex};
-use chrono::NaiveDate;
+use chartvault_core::records::PatientFields;
 use common::*;
 
 fn grace() -> PatientFields {
-    PatientFields {
-        given_name: "Grace".into(),
-        family_name: "Hopper".into(),
-        date_of_birth: NaiveDate::from_ymd_opt(1906, 12, 9).unwrap(),
-        sex: Sex::Female,
-        phone: Some("555-0100".into()),
-        email: None,
-        address: None,
-        notes: None,
-        restricted: false,
-    }
+    PatientFields { phone: Some("555-0100".into()), ..person("Grace", "Hopper") }
 }
 
 fn staff(w: &World) -> chartvault_core::session::Session {

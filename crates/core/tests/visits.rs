@@ -10,22 +10,11 @@ use chartvault_core::CoreError;
 use chartvault_core::access::Permission;
 use chartvault_core::audit::{Action, Filter};
 use chartvault_core::clock::Clock;
-use chartvault_core::records::{NewVisit, PatientFields, Sex, Soap, VisitKind, Vitals};
-use chrono::NaiveDate;
+use chartvault_core::records::{NewVisit, PatientFields, Soap, VisitKind, Vitals};
 use common::*;
 
 fn patient() -> PatientFields {
-    PatientFields {
-        given_name: "Grace".into(),
-        family_name: "Hopper".into(),
-        date_of_birth: NaiveDate::from_ymd_opt(1906, 12, 9).unwrap(),
-        sex: Sex::Female,
-        phone: None,
-        email: None,
-        address: None,
-        notes: None,
-        restricted: false,
-    }
+    person("Grace", "Hopper")
 }
 
 fn bp(s: i64, d: i64) -> Vitals {

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "patients", include_str!("migrations/0004_patients.sql")),
     (5, "patient_search", include_str!("migrations/0005_patient_search.sql")),
     (6, "visits", include_str!("migrations/0006_visits.sql")),
+    (7, "chart_lists", include_str!("migrations/0007_chart_lists.sql")),
 ];
 
 /// The schema version this build writes.

@@ -4,6 +4,8 @@
 //! transaction with its audit entry, and records every read of a patient's
 //! record too.
 
+mod list_ops;
+pub mod lists;
 pub mod mrn;
 mod patient_ops;
 pub mod patients;
@@ -14,6 +16,7 @@ pub mod visits;
 #[cfg(test)]
 mod tests;
 
+pub use lists::{ChartEntry, ChartList, FieldKind, FieldSpec, HistoryItem};
 pub use patients::{Patient, PatientFields, Sex};
 pub use search::PatientHit;
 pub use visit_ops::NewVisit;

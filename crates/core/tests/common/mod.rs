@@ -10,6 +10,7 @@ use chartvault_core::audit::{Action, Filter, Workstation};
 use chartvault_core::auth::totp;
 use chartvault_core::clock::{Clock, ManualClock};
 use chartvault_core::init::{FirstAdmin, Initialized, init};
+use chartvault_core::records::{PatientFields, Sex};
 use chartvault_core::session::{Credentials, Env, LoginError, Session, login};
 use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, SecretString};
 use chrono::{DateTime, Duration, Utc};
@@ -105,4 +106,19 @@ pub fn provider(w: &World) -> Session {
     let mut pat = w.try_login("pat", PROVIDER_PW, None).unwrap();
     pat.change_own_password(&pw(PROVIDER_PW), &pw(PROVIDER_NEW_PW)).unwrap();
     pat
+}
+
+/// A patient's fields with only the required ones set.
+pub fn person(given: &str, family: &str) -> PatientFields {
+    PatientFields {
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1906, 12, 9).unwrap(),
+        sex: Sex::Female,
+        phone: None,
+        email: None,
+        address: None,
+        notes: None,
+        restricted: false,
+    }
 }
