@@ -22,3 +22,26 @@ pub fn make_vault(dir: &Path, clinic: &str, password: &str) -> String {
     done.session.logout().unwrap_or_else(|e| panic!("cannot close the new vault: {e}"));
     secret
 }
+
+/// Adds users to a vault made by [`make_vault`], as its administrator
+/// `ada` would: (user name, role name, first password) each; they choose
+/// their own password at their first sign-in.
+pub fn add_users(dir: &Path, admin_password: &str, admin_secret: &str, users: &[(&str, &str, &str)]) {
+    use chartvault_core::session::{Credentials, login};
+    let env = chartvault_core::session::Env {
+        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
+        workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
+        open: chartvault_seal::OpenOptions::default(),
+    };
+    let password = chartvault_seal::SecretString::from(admin_password.to_owned());
+    let code = crate::totp_code_now(admin_secret);
+    let creds = Credentials { username: "ada", password: &password, code: Some(&code) };
+    let mut s = login(dir, &creds, &env).unwrap_or_else(|e| panic!("ada cannot sign in to add users: {e}"));
+    for (name, role, first) in users {
+        let first = chartvault_seal::SecretString::from((*first).to_owned());
+        let role = chartvault_core::access::Role::parse(role).unwrap();
+        let new = chartvault_core::admin::NewUser { username: name, display_name: name, role, password: &first };
+        s.create_user(&new).unwrap_or_else(|e| panic!("cannot add {name}: {e}"));
+    }
+    s.logout().unwrap();
+}

@@ -144,7 +144,7 @@ async fn a_clinics_first_day() {
     app.wait_text("#new-password-rating", "accepted").await;
     app.fill("new-password-confirm", STAFF_PW).await;
     app.click_button("Change password").await;
-    app.wait_for(r#"main[data-view="account"]"#).await;
+    app.wait_for(r#"main[data-view="patients"]"#).await;
     app.wait_text(r#"[data-testid="signed-in-user"]"#, "Staff").await;
     let nav = app.text(r#"nav[aria-label="Main"]"#).await;
     assert!(!nav.contains("Users") && !nav.contains("Audit"), "staff are not offered admin screens: {nav}");
@@ -312,7 +312,8 @@ async fn a_clinics_first_day() {
     look(&app, "23-enrol").await;
     app.fill("totp-confirm-code", &totp_code(&pats, chrono::Utc::now())).await;
     app.click_button("Confirm").await;
-    app.wait_for(r#"main[data-view="account"]"#).await;
+    app.wait_for(r#"main[data-view="patients"]"#).await;
+    app.go("account").await;
     app.click_button("Make new recovery codes").await;
     let codes = app.wait_text(r#"[data-testid="recovery-codes"]"#, "-").await;
     assert_eq!(codes.matches('-').count(), 10, "ten codes of the form XXXXX-XXXXX: {codes}");

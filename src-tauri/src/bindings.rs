@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::error::IpcResult;
 use crate::ipc::*;
+use crate::ipc_records::*;
 
 /// Where the generated TypeScript lives, from this crate's folder.
 pub const BINDINGS_FILE: &str = "../ui/src/lib/bindings.ts";
@@ -111,7 +112,10 @@ ipc! {
         UnlockArgs, RecoverArgs, ChangePasswordArgs, UserRow, NewUserArgs, UserArgs, UserPasswordArgs, RoleArgs,
         OverrideArgs, PermissionRow, UserAccessView, RoleOption, EmergencyRow, ReviewArgs, AuditQuery, ChangeView,
         AuditEntryView, AuditPage, ChainCheck, ExportArgs, ExportDone, PolicyEntry, PolicyArgs, TotpEnrolment,
-        Progress, IpcError, ErrorCode,
+        Progress, IpcError, ErrorCode, PatientHitView, FindArgs, PatientInput, PatientView, PatientUpdateArgs,
+        PatientArgs, IdentifierArgs, EmergencyArgs, NewVisitArgs, SoapView, NoteArgs, VisitArgs, AddendumArgs,
+        VitalsView, VitalsArgs, VitalsRecordView, AddendumView, VisitView, FieldSpecView, ListSpecView, FieldValue,
+        ChartEntryView, ListArgs, AddEntryArgs, UpdateEntryArgs, EntryArgs, HistoryView,
     ];
     commands: [
         session::status() -> Status;
@@ -154,6 +158,25 @@ ipc! {
         account::policy() -> Vec<PolicyEntry>;
         account::set_policy(PolicyArgs) -> ();
         account::rekey() -> ();
+        records::find_patients(FindArgs) -> Vec<PatientHitView>;
+        records::register_patient(PatientInput) -> PatientView;
+        records::patient(PatientArgs) -> PatientView;
+        records::update_patient(PatientUpdateArgs) -> PatientView;
+        records::set_identifier(IdentifierArgs) -> ();
+        records::archive_patient(PatientArgs) -> ();
+        records::unarchive_patient(PatientArgs) -> ();
+        records::emergency_access(EmergencyArgs) -> ();
+        records::patient_visits(PatientArgs) -> Vec<VisitView>;
+        records::record_visit(NewVisitArgs) -> i64;
+        records::save_note(NoteArgs) -> ();
+        records::sign_note(VisitArgs) -> ();
+        records::add_addendum(AddendumArgs) -> ();
+        records::record_vitals(VitalsArgs) -> ();
+        records::list_specs() -> Vec<ListSpecView>;
+        records::chart_entries(ListArgs) -> Vec<ChartEntryView>;
+        records::add_chart_entry(AddEntryArgs) -> ChartEntryView;
+        records::update_chart_entry(UpdateEntryArgs) -> ChartEntryView;
+        records::chart_entry_history(EntryArgs) -> Vec<HistoryView>;
     ]
 }
 

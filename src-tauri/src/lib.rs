@@ -11,6 +11,7 @@ mod error;
 mod events;
 mod idle;
 pub mod ipc;
+pub mod ipc_records;
 pub mod paths;
 mod state;
 mod window;

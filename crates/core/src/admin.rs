@@ -63,6 +63,13 @@ impl Session {
         users::list(self.vault()?.conn())
     }
 
+    /// Every user's id and name, for showing who wrote what in a chart
+    /// (any signed-in user; no other account detail).
+    pub fn user_names(&mut self) -> Result<Vec<(i64, String)>> {
+        self.ready()?;
+        Ok(users::list(self.vault()?.conn())?.into_iter().map(|u| (u.id, u.username.to_string())).collect())
+    }
+
     /// Creates a user with their own key slot; they must choose a new
     /// password at their first login.
     pub fn create_user(&mut self, new: &NewUser<'_>) -> Result<User> {

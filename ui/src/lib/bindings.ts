@@ -597,6 +597,456 @@ message: string, };
 
 export type ErrorCode = "login_failed" | "locked_out" | "too_soon" | "signed_out" | "locked" | "password_needed" | "wrong_password" | "wrong_code" | "must_change_password" | "totp_enrolment_required" | "denied" | "invalid" | "not_found" | "conflict" | "in_use" | "damaged" | "io" | "cancelled" | "internal";
 
+export type PatientHitView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * Medical record number.
+ */
+mrn: string, 
+/**
+ * Given name(s).
+ */
+given_name: string, 
+/**
+ * Family name.
+ */
+family_name: string, 
+/**
+ * Date of birth.
+ */
+date_of_birth: string, 
+/**
+ * Restricted record.
+ */
+restricted: boolean, 
+/**
+ * Archived record.
+ */
+archived: boolean, };
+
+export type FindArgs = { 
+/**
+ * What was typed.
+ */
+query: string, 
+/**
+ * Archived records too.
+ */
+include_archived: boolean, };
+
+export type PatientInput = { 
+/**
+ * Given name(s).
+ */
+given_name: string, 
+/**
+ * Family name.
+ */
+family_name: string, 
+/**
+ * Date of birth.
+ */
+date_of_birth: string, 
+/**
+ * `female`, `male`, `other`, `unknown`.
+ */
+sex: string, 
+/**
+ * Telephone.
+ */
+phone: string | null, 
+/**
+ * E-mail.
+ */
+email: string | null, 
+/**
+ * Postal address.
+ */
+address: string | null, 
+/**
+ * Notes.
+ */
+notes: string | null, 
+/**
+ * Restricted record.
+ */
+restricted: boolean, };
+
+export type PatientView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * Medical record number.
+ */
+mrn: string, 
+/**
+ * Demographics and contacts.
+ */
+fields: PatientInput, 
+/**
+ * Archived at (RFC 3339), if archived.
+ */
+archived_at: string | null, 
+/**
+ * Registered at.
+ */
+created_at: string, 
+/**
+ * Identifiers as (system, value).
+ */
+identifiers: Array<[string, string]>, };
+
+export type PatientUpdateArgs = { 
+/**
+ * Which.
+ */
+id: number, 
+/**
+ * The new values.
+ */
+fields: PatientInput, };
+
+export type PatientArgs = { 
+/**
+ * Which.
+ */
+id: number, };
+
+export type IdentifierArgs = { 
+/**
+ * The patient.
+ */
+id: number, 
+/**
+ * The system (e.g. `NHS`).
+ */
+system: string, 
+/**
+ * The value; null removes it.
+ */
+value: string | null, };
+
+export type EmergencyArgs = { 
+/**
+ * The patient.
+ */
+id: number, 
+/**
+ * Why (at least 10 characters).
+ */
+reason: string, };
+
+export type NewVisitArgs = { 
+/**
+ * The patient.
+ */
+patient_id: number, 
+/**
+ * When (RFC 3339).
+ */
+started_at: string, 
+/**
+ * `office`, `telephone`, `video`, `home`, `emergency`, `other`.
+ */
+kind: string, 
+/**
+ * Provider's user name.
+ */
+provider: string | null, 
+/**
+ * Why.
+ */
+reason: string | null, };
+
+export type SoapView = { 
+/**
+ * Subjective.
+ */
+subjective: string, 
+/**
+ * Objective.
+ */
+objective: string, 
+/**
+ * Assessment.
+ */
+assessment: string, 
+/**
+ * Plan.
+ */
+plan: string, };
+
+export type NoteArgs = { 
+/**
+ * The visit.
+ */
+visit_id: number, 
+/**
+ * The note.
+ */
+soap: SoapView, };
+
+export type VisitArgs = { 
+/**
+ * The visit.
+ */
+visit_id: number, };
+
+export type AddendumArgs = { 
+/**
+ * The visit.
+ */
+visit_id: number, 
+/**
+ * The text.
+ */
+text: string, };
+
+export type VitalsView = { 
+/**
+ * mmHg.
+ */
+systolic: number | null, 
+/**
+ * mmHg.
+ */
+diastolic: number | null, 
+/**
+ * Beats per minute.
+ */
+pulse: number | null, 
+/**
+ * °C.
+ */
+temperature_c: number | null, 
+/**
+ * kg.
+ */
+weight_kg: number | null, 
+/**
+ * cm.
+ */
+height_cm: number | null, 
+/**
+ * %.
+ */
+spo2: number | null, };
+
+export type VitalsArgs = { 
+/**
+ * The visit.
+ */
+visit_id: number, 
+/**
+ * The values.
+ */
+vitals: VitalsView, };
+
+export type VitalsRecordView = { 
+/**
+ * When taken.
+ */
+taken_at: string, 
+/**
+ * The values.
+ */
+vitals: VitalsView, };
+
+export type AddendumView = { 
+/**
+ * The text.
+ */
+text: string, 
+/**
+ * Author (user name).
+ */
+author: string, 
+/**
+ * When.
+ */
+created_at: string, };
+
+export type VisitView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * When.
+ */
+started_at: string, 
+/**
+ * Kind.
+ */
+kind: string, 
+/**
+ * Provider's user name.
+ */
+provider: string | null, 
+/**
+ * Why.
+ */
+reason: string | null, 
+/**
+ * The note, once started.
+ */
+note: SoapView | null, 
+/**
+ * Signed by (user name), once signed.
+ */
+signed_by: string | null, 
+/**
+ * Signed at.
+ */
+signed_at: string | null, 
+/**
+ * Addenda, oldest first.
+ */
+addenda: Array<AddendumView>, 
+/**
+ * Vitals, oldest first.
+ */
+vitals: Array<VitalsRecordView>, };
+
+export type FieldSpecView = { 
+/**
+ * Field name.
+ */
+name: string, 
+/**
+ * As shown.
+ */
+label: string, 
+/**
+ * Must be given.
+ */
+required: boolean, 
+/**
+ * `text`, `date` or `choice`.
+ */
+kind: string, 
+/**
+ * The words of a choice.
+ */
+choices: Array<string>, 
+/**
+ * Longest text.
+ */
+max_chars: number | null, 
+/**
+ * Value when none is given.
+ */
+default: string | null, };
+
+export type ListSpecView = { 
+/**
+ * `problems`, `allergies`, `medications`.
+ */
+list: string, 
+/**
+ * Its fields.
+ */
+fields: Array<FieldSpecView>, };
+
+export type FieldValue = { 
+/**
+ * Field name.
+ */
+field: string, 
+/**
+ * Value (null: none).
+ */
+value: string | null, };
+
+export type ChartEntryView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * Its values, in the list's field order.
+ */
+values: Array<FieldValue>, 
+/**
+ * When recorded.
+ */
+recorded_at: string, };
+
+export type ListArgs = { 
+/**
+ * The patient.
+ */
+patient_id: number, 
+/**
+ * Which list.
+ */
+list: string, };
+
+export type AddEntryArgs = { 
+/**
+ * The patient.
+ */
+patient_id: number, 
+/**
+ * Which list.
+ */
+list: string, 
+/**
+ * The values given.
+ */
+values: Array<FieldValue>, };
+
+export type UpdateEntryArgs = { 
+/**
+ * Which list.
+ */
+list: string, 
+/**
+ * Which entry.
+ */
+id: number, 
+/**
+ * The values that change.
+ */
+values: Array<FieldValue>, };
+
+export type EntryArgs = { 
+/**
+ * Which list.
+ */
+list: string, 
+/**
+ * Which entry.
+ */
+id: number, };
+
+export type HistoryView = { 
+/**
+ * Field.
+ */
+field: string, 
+/**
+ * Before.
+ */
+old: string | null, 
+/**
+ * After.
+ */
+new: string | null, 
+/**
+ * By (user name).
+ */
+changed_by: string, 
+/**
+ * When.
+ */
+changed_at: string, };
+
 /** The app's commands. */
 export const commands = {
   status: (): Promise<Status> => call("status"),
@@ -639,4 +1089,23 @@ export const commands = {
   policy: (): Promise<Array<PolicyEntry>> => call("policy"),
   setPolicy: (args: PolicyArgs): Promise<null> => call("set_policy", { args }),
   rekey: (): Promise<null> => call("rekey"),
+  findPatients: (args: FindArgs): Promise<Array<PatientHitView>> => call("find_patients", { args }),
+  registerPatient: (args: PatientInput): Promise<PatientView> => call("register_patient", { args }),
+  patient: (args: PatientArgs): Promise<PatientView> => call("patient", { args }),
+  updatePatient: (args: PatientUpdateArgs): Promise<PatientView> => call("update_patient", { args }),
+  setIdentifier: (args: IdentifierArgs): Promise<null> => call("set_identifier", { args }),
+  archivePatient: (args: PatientArgs): Promise<null> => call("archive_patient", { args }),
+  unarchivePatient: (args: PatientArgs): Promise<null> => call("unarchive_patient", { args }),
+  emergencyAccess: (args: EmergencyArgs): Promise<null> => call("emergency_access", { args }),
+  patientVisits: (args: PatientArgs): Promise<Array<VisitView>> => call("patient_visits", { args }),
+  recordVisit: (args: NewVisitArgs): Promise<number> => call("record_visit", { args }),
+  saveNote: (args: NoteArgs): Promise<null> => call("save_note", { args }),
+  signNote: (args: VisitArgs): Promise<null> => call("sign_note", { args }),
+  addAddendum: (args: AddendumArgs): Promise<null> => call("add_addendum", { args }),
+  recordVitals: (args: VitalsArgs): Promise<null> => call("record_vitals", { args }),
+  listSpecs: (): Promise<Array<ListSpecView>> => call("list_specs"),
+  chartEntries: (args: ListArgs): Promise<Array<ChartEntryView>> => call("chart_entries", { args }),
+  addChartEntry: (args: AddEntryArgs): Promise<ChartEntryView> => call("add_chart_entry", { args }),
+  updateChartEntry: (args: UpdateEntryArgs): Promise<ChartEntryView> => call("update_chart_entry", { args }),
+  chartEntryHistory: (args: EntryArgs): Promise<Array<HistoryView>> => call("chart_entry_history", { args }),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Me } from "./bindings";
-import { landing, navFor, viewFromHash } from "./nav";
+import { landing, navFor, patientFromHash, viewFromHash } from "./nav";
 
 function me(permissions: string[]): Me {
   return {
@@ -21,6 +21,7 @@ describe("navigation", () => {
   it("offers a screen only with a permission that makes it useful, and My account always", () => {
     expect(navFor(me([])).map((n) => n.view)).toEqual(["account"]);
     expect(navFor(me(["audit_read"])).map((n) => n.view)).toEqual(["audit", "account"]);
+    expect(navFor(me(["patient_read"])).map((n) => n.view)).toEqual(["patients", "account"]);
     const admin = navFor(me(["user_admin", "policy_admin", "audit_read", "emergency_review"])).map((n) => n.view);
     expect(admin).toEqual(["users", "emergency", "audit", "settings", "account"]);
   });
@@ -36,5 +37,13 @@ describe("navigation", () => {
     expect(viewFromHash("#audit")).toBe("audit");
     expect(viewFromHash("#/nowhere")).toBeNull();
     expect(viewFromHash("")).toBeNull();
+    expect(viewFromHash("#/patients/12")).toBe("patients");
+  });
+
+  it("reads a chart's patient from the hash, and only a plain number", () => {
+    expect(patientFromHash("#/patients/12")).toBe(12);
+    expect(patientFromHash("#/patients")).toBeNull();
+    expect(patientFromHash("#/patients/12x")).toBeNull();
+    expect(patientFromHash("#/patients/-1")).toBeNull();
   });
 });

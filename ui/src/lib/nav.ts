@@ -3,7 +3,7 @@
 // refusal core gives.
 import type { Me } from "./bindings";
 
-export type View = "users" | "emergency" | "audit" | "settings" | "account";
+export type View = "patients" | "users" | "emergency" | "audit" | "settings" | "account";
 
 export interface NavItem {
   view: View;
@@ -13,6 +13,7 @@ export interface NavItem {
 }
 
 export const NAV: NavItem[] = [
+  { view: "patients", label: "Patients", needs: "patient_read" },
   { view: "users", label: "Users", needs: "user_admin" },
   { view: "emergency", label: "Emergency access", needs: "emergency_review" },
   { view: "audit", label: "Audit trail", needs: "audit_read" },
@@ -24,10 +25,16 @@ export function navFor(me: Me): NavItem[] {
   return NAV.filter((n) => n.needs === null || me.permissions.includes(n.needs));
 }
 
-/** The screen named by a location hash (`#/audit`), if any. */
+/** The screen named by a location hash (`#/audit`, `#/patients/12`), if any. */
 export function viewFromHash(hash: string): View | null {
-  const name = hash.replace(/^#\/?/, "");
+  const name = hash.replace(/^#\/?/, "").split("/")[0];
   return NAV.some((n) => n.view === name) ? (name as View) : null;
+}
+
+/** The patient whose chart a hash opens (`#/patients/12` → 12), if any. */
+export function patientFromHash(hash: string): number | null {
+  const m = /^#\/?patients\/(\d{1,15})$/.exec(hash);
+  return m ? Number(m[1]) : null;
 }
 
 /** Where a user lands after signing in. */

@@ -1,0 +1,131 @@
+//! A patient's chart, end to end in WebKit: a provider registers a
+//! patient, records an allergy (shown in the chart's header from then on),
+//! a visit with vitals, writes and signs a note, adds an addendum, and
+//! finds the patient by a prefix of the name; a staff member is refused a
+//! restricted record with the reason and opens it with emergency access.
+//! Each screen photographed and checked with axe.
+
+use chartvault_e2e::{App, AppHome, add_users, make_vault};
+
+const ADMIN_PW: &str = "Violet kettle 47 marching north";
+const PAT_FIRST: &str = "Granite owls count the tides";
+const PAT_PW: &str = "Saffron kites drift past Lyon";
+const SAM_FIRST: &str = "Seven quiet lanterns over Brno";
+const SAM_PW: &str = "Copper heron waits by the weir";
+
+async fn look(app: &App, name: &str) {
+    app.screenshot(name).await;
+    app.axe(name).await;
+}
+
+async fn first_sign_in(app: &App, user: &str, first: &str, own: &str) {
+    app.wait_for(r#"[data-screen="login"]"#).await;
+    app.fill("login-username", user).await;
+    app.fill("login-password", first).await;
+    app.click_button("Sign in").await;
+    app.wait_for(r#"[data-screen="forced-password"]"#).await;
+    app.fill("old-password", first).await;
+    app.fill("new-password", own).await;
+    app.wait_text("#new-password-rating", "accepted").await;
+    app.fill("new-password-confirm", own).await;
+    app.click_button("Change password").await;
+    app.wait_for(r#"main[data-view="patients"]"#).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an_emergency() {
+    let home = AppHome::new();
+    let secret = make_vault(&home.default_vault(), "Harbour Clinic", ADMIN_PW);
+    add_users(&home.default_vault(), ADMIN_PW, &secret, &[("pat", "provider", PAT_FIRST), ("sam", "staff", SAM_FIRST)]);
+    let Some(app) = App::launch_in(home).await else { return };
+
+    first_sign_in(&app, "pat", PAT_FIRST, PAT_PW).await;
+    app.wait_for(r#"[data-testid="no-patients"]"#).await;
+    look(&app, "30-patients-empty").await;
+    app.click_button("New patient").await;
+    app.fill("new-patient-given", "José").await;
+    app.fill("new-patient-family", "Núñez").await;
+    app.fill("new-patient-dob", "1961-04-12").await;
+    app.choose("new-patient-sex", "male").await;
+    app.fill("new-patient-phone", "555-0142").await;
+    look(&app, "31-patient-new").await;
+    app.click_button("Register").await;
+    app.wait_text(r#"[data-testid="chart-header"]"#, "Núñez, José").await;
+    let header = app.text(r#"[data-testid="chart-header"]"#).await;
+    assert!(header.contains("MRN-000001"), "the record number is shown: {header}");
+    assert!(header.contains("none recorded"), "no allergies yet: {header}");
+
+    // An allergy, then the header shows it on every tab.
+    app.click_button("Allergies").await;
+    app.click_button("Add to allergies").await;
+    app.fill("allergies-substance", "Penicillin").await;
+    app.fill("allergies-reaction", "hives").await;
+    app.choose("allergies-severity", "severe").await;
+    app.click_button("Save").await;
+    app.wait_text(r#"[data-list="allergies"] table"#, "Penicillin").await;
+    app.wait_text(r#"[data-testid="allergy-banner"]"#, "Penicillin (hives, severe)").await;
+    look(&app, "32-chart-allergies").await;
+
+    // A visit with vitals, a note signed, an addendum.
+    app.click_button("Visits").await;
+    app.fill("visit-reason", "Chest pain on exertion").await;
+    app.click_button("New visit").await;
+    let visit = app.wait_for("[data-visit]").await;
+    let vid = visit.attr("data-visit").await.unwrap().unwrap();
+    app.fill(&format!("v{vid}-systolic"), "150").await;
+    app.fill(&format!("v{vid}-diastolic"), "160").await;
+    app.click_button("Record vitals").await;
+    app.wait_text(&format!(r#"[data-visit="{vid}"] [role="alert"]"#), "diastolic").await;
+    app.fill(&format!("v{vid}-diastolic"), "95").await;
+    app.fill(&format!("v{vid}-pulse"), "88").await;
+    app.fill(&format!("v{vid}-temperature_c"), "36.8").await;
+    app.click_button("Record vitals").await;
+    app.wait_text(r#"[data-testid="vitals"]"#, "BP 150/95").await;
+    app.fill(&format!("note-{vid}-subjective"), "Tight chest climbing stairs for two weeks.").await;
+    app.fill(&format!("note-{vid}-assessment"), "Possible angina pectoris.").await;
+    app.fill(&format!("note-{vid}-plan"), "ECG today; refer to cardiology.").await;
+    app.click_button("Save draft").await;
+    app.wait_text(r#".visit [role="status"]"#, "Draft saved").await;
+    look(&app, "33-chart-visit-draft").await;
+    app.click_button("Save and sign").await;
+    app.wait_text(r#"[data-testid="signed-note"]"#, "angina").await;
+    assert!(!app.exists(&format!("#note-{vid}-subjective")).await, "a signed note is no longer editable");
+    app.fill(&format!("addendum-{vid}"), "ECG normal sinus rhythm.").await;
+    app.click_button("Add addendum").await;
+    app.wait_text(r#"[data-testid="addenda"]"#, "normal sinus rhythm").await;
+    look(&app, "34-chart-visit-signed").await;
+
+    // Found by a prefix of the name (diacritics folded), and by note text.
+    app.go("patients").await;
+    app.fill("patient-search", "nun").await;
+    app.wait_text(r#"[data-testid="patient-results"]"#, "Núñez, José").await;
+    app.fill("patient-search", "angin").await;
+    app.wait_text(r#"[data-testid="patient-results"]"#, "Núñez, José").await;
+    look(&app, "35-patients-search").await;
+
+    // A restricted record for the staff member.
+    app.click_button("New patient").await;
+    app.fill("new-patient-given", "Vera").await;
+    app.fill("new-patient-family", "Important").await;
+    app.fill("new-patient-dob", "1970-01-31").await;
+    app.click("#new-patient-restricted").await;
+    app.click_button("Register").await;
+    app.wait_text(r#"[data-testid="chart-header"]"#, "restricted").await;
+    let vera = app.client().execute("return location.hash;", vec![]).await.unwrap();
+    let vera = vera.as_str().unwrap().trim_start_matches("#/patients/").to_owned();
+    app.click_button("Sign out").await;
+
+    first_sign_in(&app, "sam", SAM_FIRST, SAM_PW).await;
+    app.go(&format!("patients/{vera}")).await;
+    let refused = app.wait_text(r#"[data-testid="chart-refused"]"#, "Nothing was changed").await;
+    assert!(refused.contains("restricted_record_read"), "the reason names what is missing: {refused}");
+    look(&app, "36-chart-restricted-refused").await;
+    app.click_button("Emergency access…").await;
+    app.fill("emergency-reason", "short").await;
+    look(&app, "37-emergency-reason").await;
+    app.fill("emergency-reason", "Patient collapsed at reception, needs history").await;
+    app.click_button("Open the record").await;
+    app.wait_text(r#"[data-testid="chart-header"]"#, "Important, Vera").await;
+    look(&app, "38-chart-emergency").await;
+    app.close().await;
+}
