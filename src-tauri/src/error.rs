@@ -84,8 +84,15 @@ impl From<CoreError> for IpcError {
             CoreError::PasswordNeeded => ErrorCode::PasswordNeeded,
             CoreError::WrongPassword => ErrorCode::WrongPassword,
             CoreError::Totp(_) | CoreError::TotpNotEnrolled => ErrorCode::WrongCode,
-            CoreError::Denied(_) => {
-                return IpcError::new(ErrorCode::Denied, format!("{} Nothing was changed.", sentence(&e.to_string())));
+            CoreError::Denied(p) => {
+                return IpcError::new(
+                    ErrorCode::Denied,
+                    format!(
+                        "You may not do this: “{}” is not among your permissions ({}). Nothing was changed.",
+                        p.description(),
+                        p.name()
+                    ),
+                );
             }
             CoreError::NoSuchUser(_) | CoreError::EmergencyGrantNotFound(_) => ErrorCode::NotFound,
             CoreError::UserExists(_)
