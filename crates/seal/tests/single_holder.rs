@@ -385,3 +385,31 @@ fn an_open_from_another_process_is_refused_at_once_naming_this_process_wal() {
 fn an_open_from_another_process_is_refused_at_once_naming_this_process_delete() {
     open_from_another_process(JournalMode::Delete);
 }
+
+/// Regression: another thread starting a process (fork, then exec) copies
+/// every handle this process has open, the lock file's included, until its
+/// exec; a vault closed and opened again in that moment found its own
+/// process "holding" it (seen once in CI as a flaky refusal).
+#[cfg(unix)]
+#[test]
+fn reopening_while_another_thread_starts_processes_is_not_refused() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    try_create(dir.path(), JournalMode::Wal).unwrap().close().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let spawner = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = std::process::Command::new("true").status();
+            }
+        })
+    };
+    for i in 0..60 {
+        let v = open_with(dir.path(), &password()).unwrap_or_else(|e| panic!("open {i}: {e}"));
+        v.close().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    spawner.join().unwrap();
+}

@@ -22,6 +22,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::lower::Lower;
 use crate::names::lock_path;
@@ -68,15 +69,33 @@ impl Drop for Holder {
     }
 }
 
+/// How long a lock that names this very process is waited for (see
+/// [`take_os`]).
+const OWN_CHILD_GRACE: Duration = Duration::from_millis(500);
+
 fn take_os(dir: &Path) -> Result<Holder> {
     let path = lock_path(dir);
     let mut file = open_lock_file(&path)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            return Err(SealError::InUse { path: dir.to_owned(), pid: read_pid(&mut file) });
+    let deadline = Instant::now() + OWN_CHILD_GRACE;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => {
+                let pid = read_pid(&mut file);
+                // The lock names this process, but no holder of ours should
+                // have it: a process this one is starting (another thread's
+                // fork, before its exec) holds a copy of a handle we closed
+                // a moment ago — the lock goes with the last copy. It lets
+                // go at exec; a real second holder in this process is still
+                // refused once the wait is over.
+                if pid == Some(std::process::id()) && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                }
+                return Err(SealError::InUse { path: dir.to_owned(), pid });
+            }
+            Err(TryLockError::Error(e)) => return Err(SealError::io("cannot lock", path, e)),
         }
-        Err(TryLockError::Error(e)) => return Err(SealError::io("cannot lock", path, e)),
     }
     // Best effort: the pid only improves another opener's message.
     let pid = std::process::id().to_string();
