@@ -51,8 +51,9 @@ impl App {
         }
     }
 
-    /// Chooses `value` in the select `id` (as the keyboard would: the
-    /// change event fires).
+    /// Sets the select or date field `id` to `value`, firing the events
+    /// the keyboard would (a date field's segments are typed in the
+    /// locale's order, so tests set its value whole).
     pub async fn choose(&self, id: &str, value: &str) {
         self.wait_for(&format!("[id=\"{id}\"]")).await;
         let script = r#"
