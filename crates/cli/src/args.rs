@@ -57,6 +57,9 @@ pub enum Command {
     /// Your own account: password, authenticator, recovery codes.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Patients: find, show, register.
+    #[command(subcommand)]
+    Patient(PatientCommand),
     /// Reseal every page under a new data key.
     Rekey,
     /// Open the vault with the recovery code and set a new password for an
@@ -181,4 +184,49 @@ pub enum AccountCommand {
     /// Issue ten single-use recovery codes for a lost authenticator (any
     /// earlier set stops working).
     RecoveryCodes,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatientCommand {
+    /// Find patients by name, record number, phone, identifier or note
+    /// words (each word a prefix); nothing typed lists the recent ones.
+    Find {
+        /// What to look for.
+        #[arg(default_value = "")]
+        query: String,
+        /// Archived records too.
+        #[arg(long)]
+        archived: bool,
+    },
+    /// A patient's record: demographics, identifiers, and the clinical
+    /// record where your role may read it (allergies, problems,
+    /// medications, visits). The reading is audited.
+    Show {
+        /// The patient's id (as `find` prints it).
+        id: i64,
+    },
+    /// Register a patient; prints the id and record number.
+    Add {
+        /// Given name(s).
+        #[arg(long)]
+        given: String,
+        /// Family name.
+        #[arg(long)]
+        family: String,
+        /// Date of birth, YYYY-MM-DD.
+        #[arg(long)]
+        born: String,
+        /// female, male, other or unknown.
+        #[arg(long, default_value = "unknown")]
+        sex: String,
+        /// Telephone.
+        #[arg(long)]
+        phone: Option<String>,
+        /// E-mail.
+        #[arg(long)]
+        email: Option<String>,
+        /// A restricted record (staff, VIP).
+        #[arg(long)]
+        restricted: bool,
+    },
 }

@@ -68,7 +68,9 @@ impl From<CoreError> for Failure {
             | CoreError::VaultSecretLength { .. } => DAMAGED,
             CoreError::InvalidUsername { .. }
             | CoreError::InvalidDisplayName { .. }
-            | CoreError::InvalidPolicy { .. } => USAGE,
+            | CoreError::InvalidPolicy { .. }
+            | CoreError::InvalidPatientField { .. }
+            | CoreError::InvalidClinicalField { .. } => USAGE,
             _ => OTHER,
         };
         Failure { code, message: e.to_string() }

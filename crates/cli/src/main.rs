@@ -8,6 +8,7 @@
 
 mod args;
 mod exit;
+mod patients;
 mod run;
 mod secrets;
 

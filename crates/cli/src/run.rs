@@ -157,6 +157,7 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
             Ok(())
         }
         Command::Audit(c) => audit(session, c),
+        Command::Patient(c) => crate::patients::patient(session, c),
         Command::Account(c) => account(session, c, secrets),
         Command::Rekey => {
             let bar = progress_bar("resealing every page under a new data key");
@@ -344,8 +345,7 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
                 );
                 // The trail holds what was typed at a login prompt: never
                 // let it drive the terminal.
-                let safe: String = line.chars().flat_map(|c| c.escape_default_if_control()).collect();
-                println!("{safe}");
+                println!("{}", printable(&line));
             }
             Ok(())
         }
@@ -377,13 +377,8 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
     }
 }
 
-/// Control characters as escapes, everything else as it is.
-trait EscapeControl {
-    fn escape_default_if_control(self) -> Vec<char>;
-}
-
-impl EscapeControl for char {
-    fn escape_default_if_control(self) -> Vec<char> {
-        if self.is_control() { self.escape_default().collect() } else { vec![self] }
-    }
+/// `text` with control characters as escapes, so what a vault holds never
+/// drives the terminal.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect()
 }

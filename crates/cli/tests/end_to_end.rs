@@ -845,3 +845,54 @@ fn policies_disabling_enabling_resets_and_the_recovery_code_work_from_the_comman
         c.run_at(&c.vault, ADMIN, &["recovery", "--admin", ADMIN], &["AAAAA-BBBBB-CCCCC-DDDDD", new_admin]);
     wrong_code.exits(CREDENTIALS);
 }
+
+#[test]
+fn patients_are_registered_found_and_shown_from_the_command_line_within_each_role() {
+    let started = Instant::now();
+    let mut c = Clinic::new();
+    c.add(&PAT);
+    c.add(&SAM);
+    c.first_login(&PAT);
+    c.first_login(&SAM);
+    let add = c.run(
+        PAT.name,
+        &[
+            "patient",
+            "add",
+            "--given",
+            "José",
+            "--family",
+            "Núñez",
+            "--born",
+            "1961-04-12",
+            "--sex",
+            "male",
+            "--phone",
+            "555-0142",
+        ],
+        &[PAT.own],
+    );
+    add.exits(OK).says("registered patient 1 as MRN-000001");
+    c.run(PAT.name, &["patient", "add", "--given", "X", "--family", "Y", "--born", "12/04/1961"], &[PAT.own])
+        .exits(USAGE)
+        .complains("not a date");
+    c.run(PAT.name, &["patient", "add", "--given", " ", "--family", "Y", "--born", "1961-04-12"], &[PAT.own])
+        .exits(USAGE)
+        .complains("given name");
+    c.run(SAM.name, &["patient", "find", "nun"], &[SAM.own])
+        .exits(OK)
+        .says("MRN-000001   Núñez, José  born 1961-04-12");
+    c.run(SAM.name, &["patient", "find", "5550142"], &[SAM.own]).exits(OK).says("Núñez, José");
+    c.run(SAM.name, &["patient", "find", "nobody"], &[SAM.own]).exits(OK).says("no patient matches");
+    let staff = c.run(SAM.name, &["patient", "show", "1"], &[SAM.own]);
+    staff
+        .exits(OK)
+        .says("MRN-000001 Núñez, José")
+        .says("allergies: not shown (your role does not read the clinical record)");
+    let provider = c.run(PAT.name, &["patient", "show", "1"], &[PAT.own]);
+    provider.exits(OK).says("allergies:\n  none recorded").says("visits: 0");
+    let admin = c.admin(&["patient", "find", "nun"], &[]);
+    admin.exits(DENIED).complains("patient_read");
+    c.run(SAM.name, &["patient", "show", "99"], &[SAM.own]).exits(1).complains("no patient record 99");
+    report_time("patients_are_registered_found_and_shown_from_the_command_line_within_each_role", started);
+}

@@ -1,0 +1,123 @@
+//! `chartvault patient find|show|add`: the records from the command line,
+//! through the same core operations (permissions, restriction and audit)
+//! as the desktop app.
+
+use chartvault_core::CoreError;
+use chartvault_core::records::{ChartList, PatientFields, Sex};
+
+use crate::args::PatientCommand;
+use crate::exit::Failure;
+use crate::run::printable;
+
+type Outcome = Result<(), Failure>;
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map(printable).unwrap_or_else(|| "—".to_owned())
+}
+
+/// Runs a patient command for the signed-in `session`.
+pub fn patient(session: &mut chartvault_core::session::Session, c: &PatientCommand) -> Outcome {
+    match c {
+        PatientCommand::Find { query, archived } => {
+            let hits = session.find_patients(query, *archived, 50)?;
+            if hits.is_empty() {
+                println!("no patient matches");
+            }
+            for h in hits {
+                let flags = [(h.restricted, " restricted"), (h.archived, " archived")]
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, f)| *f)
+                    .collect::<String>();
+                println!(
+                    "{:>6}  {:<12} {}, {}  born {}{flags}",
+                    h.id,
+                    printable(&h.mrn),
+                    printable(&h.family_name),
+                    printable(&h.given_name),
+                    h.date_of_birth
+                );
+            }
+            Ok(())
+        }
+        PatientCommand::Show { id } => {
+            let p = session.patient(*id)?;
+            let f = &p.fields;
+            println!("{} {}, {}", printable(&p.mrn), printable(&f.family_name), printable(&f.given_name));
+            println!(
+                "  born {}  sex {}{}",
+                f.date_of_birth,
+                f.sex.as_str(),
+                if f.restricted { "  restricted" } else { "" }
+            );
+            if let Some(at) = p.archived_at {
+                println!("  archived {}", at.format("%Y-%m-%d %H:%M UTC"));
+            }
+            println!("  phone {}  e-mail {}", opt(&f.phone), opt(&f.email));
+            println!("  address {}", opt(&f.address));
+            for (system, value) in session.patient_identifiers(*id)? {
+                println!("  {}: {}", printable(&system), printable(&value));
+            }
+            for list in ChartList::ALL {
+                match session.chart_entries(*id, list) {
+                    Ok(entries) => {
+                        println!("{}:", list.as_str());
+                        if entries.is_empty() {
+                            println!("  none recorded");
+                        }
+                        for e in entries {
+                            let parts: Vec<String> = e
+                                .values
+                                .iter()
+                                .filter(|(f, v)| *f != "note" && v.is_some())
+                                .map(|(f, v)| format!("{f}={}", printable(v.as_deref().unwrap_or_default())))
+                                .collect();
+                            println!("  {}", parts.join("  "));
+                        }
+                    }
+                    // The demographics are theirs to read; the clinical
+                    // record may not be.
+                    Err(CoreError::Denied(_)) => {
+                        println!("{}: not shown (your role does not read the clinical record)", list.as_str());
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if let Ok(visits) = session.patient_visits(*id) {
+                println!("visits: {}", visits.len());
+                for v in visits {
+                    let signed = match v.note.as_ref().and_then(|n| n.signed) {
+                        Some(_) => "note signed",
+                        None if v.note.is_some() => "note draft",
+                        None => "no note",
+                    };
+                    println!(
+                        "  {}  {}  {}  {signed}",
+                        v.visit.started_at.format("%Y-%m-%d %H:%M UTC"),
+                        v.visit.kind.as_str(),
+                        opt(&v.visit.reason)
+                    );
+                }
+            }
+            Ok(())
+        }
+        PatientCommand::Add { given, family, born, sex, phone, email, restricted } => {
+            let date_of_birth = chrono::NaiveDate::parse_from_str(born, "%Y-%m-%d")
+                .map_err(|_| Failure::usage(format!("--born {born:?} is not a date (YYYY-MM-DD)")))?;
+            let fields = PatientFields {
+                given_name: given.clone(),
+                family_name: family.clone(),
+                date_of_birth,
+                sex: Sex::parse(sex).map_err(|e| Failure::usage(e.to_string()))?,
+                phone: phone.clone(),
+                email: email.clone(),
+                address: None,
+                notes: None,
+                restricted: *restricted,
+            };
+            let p = session.register_patient(&fields)?;
+            println!("registered patient {} as {}", p.id, printable(&p.mrn));
+            Ok(())
+        }
+    }
+}
