@@ -158,16 +158,28 @@ fn soap_view(s: Soap) -> SoapView {
     SoapView { subjective: s.subjective, objective: s.objective, assessment: s.assessment, plan: s.plan }
 }
 
+fn soap_of(s: SoapView) -> Soap {
+    Soap { subjective: s.subjective, objective: s.objective, assessment: s.assessment, plan: s.plan }
+}
+
+/// The same seven values both ways (core never sees the IPC types).
+macro_rules! same_vitals {
+    ($from:expr => $to:ident) => {{
+        let v = $from;
+        $to {
+            systolic: v.systolic,
+            diastolic: v.diastolic,
+            pulse: v.pulse,
+            temperature_c: v.temperature_c,
+            weight_kg: v.weight_kg,
+            height_cm: v.height_cm,
+            spo2: v.spo2,
+        }
+    }};
+}
+
 fn vitals_view(v: Vitals) -> VitalsView {
-    VitalsView {
-        systolic: v.systolic,
-        diastolic: v.diastolic,
-        pulse: v.pulse,
-        temperature_c: v.temperature_c,
-        weight_kg: v.weight_kg,
-        height_cm: v.height_cm,
-        spo2: v.spo2,
-    }
+    same_vitals!(v => VitalsView)
 }
 
 fn visit_view(r: VisitRecord, name: &dyn Fn(i64) -> String) -> VisitView {
@@ -229,16 +241,7 @@ pub async fn record_visit(app: AppHandle, args: NewVisitArgs) -> IpcResult<i64> 
 /// Saves a visit's draft note.
 #[tauri::command]
 pub async fn save_note(app: AppHandle, args: NoteArgs) -> IpcResult<()> {
-    blocking(app, move |st, _| {
-        let soap = Soap {
-            subjective: args.soap.subjective,
-            objective: args.soap.objective,
-            assessment: args.soap.assessment,
-            plan: args.soap.plan,
-        };
-        Ok(st.lock().session()?.save_note(args.visit_id, &soap)?)
-    })
-    .await
+    blocking(app, move |st, _| Ok(st.lock().session()?.save_note(args.visit_id, &soap_of(args.soap))?)).await
 }
 
 /// Signs a visit's note.
@@ -257,16 +260,7 @@ pub async fn add_addendum(app: AppHandle, args: AddendumArgs) -> IpcResult<()> {
 #[tauri::command]
 pub async fn record_vitals(app: AppHandle, args: VitalsArgs) -> IpcResult<()> {
     blocking(app, move |st, _| {
-        let v = args.vitals;
-        let vitals = Vitals {
-            systolic: v.systolic,
-            diastolic: v.diastolic,
-            pulse: v.pulse,
-            temperature_c: v.temperature_c,
-            weight_kg: v.weight_kg,
-            height_cm: v.height_cm,
-            spo2: v.spo2,
-        };
+        let vitals = same_vitals!(args.vitals => Vitals);
         Ok(st.lock().session()?.record_vitals(args.visit_id, &vitals, Utc::now())?)
     })
     .await
