@@ -94,7 +94,20 @@ impl From<CoreError> for IpcError {
                     ),
                 );
             }
-            CoreError::NoSuchUser(_) | CoreError::EmergencyGrantNotFound(_) => ErrorCode::NotFound,
+            CoreError::NoSuchUser(_)
+            | CoreError::EmergencyGrantNotFound(_)
+            | CoreError::NoSuchPatient(_)
+            | CoreError::NoSuchVisit(_)
+            | CoreError::NoSuchAttachment(_)
+            | CoreError::NoSuchConsent(_) => ErrorCode::NotFound,
+            CoreError::PatientArchived(_)
+            | CoreError::NoteSigned(_)
+            | CoreError::NoteNotSigned(_)
+            | CoreError::ConsentRequired { .. } => ErrorCode::Conflict,
+            CoreError::InvalidPatientField { .. }
+            | CoreError::InvalidClinicalField { .. }
+            | CoreError::AttachmentRefused { .. }
+            | CoreError::AttachmentTooLarge { .. } => ErrorCode::Invalid,
             CoreError::UserExists(_)
             | CoreError::UserRemoved(_)
             | CoreError::NotDisabled(_)

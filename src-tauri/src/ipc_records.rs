@@ -49,6 +49,8 @@ pub struct PatientInput {
     pub email: Option<String>,
     /// Postal address.
     pub address: Option<String>,
+    /// Postal code (ZIP).
+    pub postal_code: Option<String>,
     /// Notes.
     pub notes: Option<String>,
     /// Restricted record.

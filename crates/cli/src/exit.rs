@@ -70,7 +70,9 @@ impl From<CoreError> for Failure {
             | CoreError::InvalidDisplayName { .. }
             | CoreError::InvalidPolicy { .. }
             | CoreError::InvalidPatientField { .. }
-            | CoreError::InvalidClinicalField { .. } => USAGE,
+            | CoreError::InvalidClinicalField { .. }
+            | CoreError::AttachmentRefused { .. }
+            | CoreError::AttachmentTooLarge { .. } => USAGE,
             _ => OTHER,
         };
         Failure { code, message: e.to_string() }

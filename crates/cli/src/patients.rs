@@ -112,6 +112,7 @@ pub fn patient(session: &mut chartvault_core::session::Session, c: &PatientComma
                 phone: phone.clone(),
                 email: email.clone(),
                 address: None,
+                postal_code: None,
                 notes: None,
                 restricted: *restricted,
             };

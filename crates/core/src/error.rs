@@ -170,6 +170,36 @@ pub enum CoreError {
     /// An addendum amends a signed note; this one is a draft still.
     #[error("the note of visit {0} is not signed yet: edit the draft instead")]
     NoteNotSigned(i64),
+    /// No attachment has this id.
+    #[error("there is no attachment {0}")]
+    NoSuchAttachment(i64),
+    /// An attachment's content is not a kind the clinic keeps.
+    #[error("{file}: {why}; only PDF, PNG, JPEG and plain text files can be attached. Nothing was added")]
+    AttachmentRefused {
+        /// The file's name as given.
+        file: String,
+        /// What the content is, or what is wrong with it.
+        why: String,
+    },
+    /// An attachment over the clinic's size limit (refused before it is read).
+    #[error("{file} is {size} bytes, over the limit of {limit} bytes; nothing was added")]
+    AttachmentTooLarge {
+        /// The file's name as given.
+        file: String,
+        /// Its size.
+        size: u64,
+        /// The clinic's limit.
+        limit: u64,
+    },
+    /// No consent has this id.
+    #[error("there is no consent {0}")]
+    NoSuchConsent(i64),
+    /// What this needs is a valid consent of the patient's, and there is none.
+    #[error("the patient has no valid {scope} consent (none recorded, expired or withdrawn); nothing was exported")]
+    ConsentRequired {
+        /// The scope needed, in words.
+        scope: &'static str,
+    },
     /// Long work stopped at the person's request, before it changed anything.
     #[error("stopped at your request; nothing was changed")]
     Cancelled,

@@ -25,6 +25,8 @@ pub struct Policy {
     /// How a new medical record number looks: one run of `#` is the
     /// zero-padded sequence number (`MRN-######` gives `MRN-000042`).
     pub mrn_format: String,
+    /// The largest attachment accepted, in bytes.
+    pub attachment_max_bytes: u64,
 }
 
 impl Default for Policy {
@@ -36,6 +38,7 @@ impl Default for Policy {
             lockout_for: Duration::minutes(15),
             emergency_for: Duration::hours(1),
             mrn_format: "MRN-######".to_owned(),
+            attachment_max_bytes: 25 * 1_000_000,
         }
     }
 }
@@ -51,6 +54,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "mrn_format",
         "new medical record numbers: one run of 3 to 12 # is the number, e.g. MRN-###### (at most 32 characters)",
     ),
+    ("attachment_max_mb", "the largest attachment accepted, in megabytes (1 to 500)"),
 ];
 
 impl Policy {
@@ -86,6 +90,7 @@ impl Policy {
             ("lockout_minutes", self.lockout_for.num_minutes().to_string()),
             ("emergency_minutes", self.emergency_for.num_minutes().to_string()),
             ("mrn_format", self.mrn_format.clone()),
+            ("attachment_max_mb", (self.attachment_max_bytes / 1_000_000).to_string()),
         ]
     }
 
@@ -118,6 +123,13 @@ impl Policy {
                     }
                 }
                 self.totp_required = roles;
+            }
+            "attachment_max_mb" => {
+                let n: u64 = value.trim().parse().map_err(|_| bad("not a whole number"))?;
+                if !(1..=500).contains(&n) {
+                    return Err(bad("out of range"));
+                }
+                self.attachment_max_bytes = n * 1_000_000;
             }
             "mrn_format" => {
                 let f = value.trim();

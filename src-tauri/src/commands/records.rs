@@ -26,6 +26,7 @@ fn fields_of(input: PatientInput) -> IpcResult<PatientFields> {
         phone: input.phone,
         email: input.email,
         address: input.address,
+        postal_code: input.postal_code,
         notes: input.notes,
         restricted: input.restricted,
     })
@@ -40,6 +41,7 @@ fn input_of(f: PatientFields) -> PatientInput {
         phone: f.phone,
         email: f.email,
         address: f.address,
+        postal_code: f.postal_code,
         notes: f.notes,
         restricted: f.restricted,
     }

@@ -667,6 +667,10 @@ email: string | null,
  */
 address: string | null, 
 /**
+ * Postal code (ZIP).
+ */
+postal_code: string | null, 
+/**
  * Notes.
  */
 notes: string | null, 

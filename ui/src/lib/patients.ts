@@ -10,6 +10,7 @@ export function emptyPatient(): PatientInput {
     phone: null,
     email: null,
     address: null,
+    postal_code: null,
     notes: null,
     restricted: false,
   };

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "patient_search", include_str!("migrations/0005_patient_search.sql")),
     (6, "visits", include_str!("migrations/0006_visits.sql")),
     (7, "chart_lists", include_str!("migrations/0007_chart_lists.sql")),
+    (8, "attachments_consents", include_str!("migrations/0008_attachments_consents.sql")),
 ];
 
 /// The schema version this build writes.

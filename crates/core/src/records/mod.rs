@@ -4,6 +4,10 @@
 //! transaction with its audit entry, and records every read of a patient's
 //! record too.
 
+mod attachment_ops;
+pub mod attachments;
+mod consent_ops;
+pub mod consents;
 mod list_ops;
 pub mod lists;
 pub mod mrn;
@@ -16,6 +20,10 @@ pub mod visits;
 #[cfg(test)]
 mod tests;
 
+pub use attachment_ops::NewAttachment;
+pub use attachments::{Attachment, ContentType};
+pub use consent_ops::NewConsent;
+pub use consents::{Consent, ConsentScope, ConsentStatus};
 pub use lists::{ChartEntry, ChartList, FieldKind, FieldSpec, HistoryItem};
 pub use patients::{Patient, PatientFields, Sex};
 pub use search::PatientHit;

@@ -60,6 +60,9 @@ pub struct PatientFields {
     pub email: Option<String>,
     /// Postal address.
     pub address: Option<String>,
+    /// Postal code (ZIP), apart so that a de-identified export can keep
+    /// only what Safe Harbor allows of it.
+    pub postal_code: Option<String>,
     /// Free notes.
     pub notes: Option<String>,
     /// Readable only with the restricted-record permission or emergency access.
@@ -106,6 +109,18 @@ fn optional(field: &'static str, value: Option<&str>, max: usize) -> Result<Opti
     }
 }
 
+/// A postal code: letters, digits, spaces and hyphens (US ZIP, ZIP+4,
+/// and the codes of other countries), at most 12.
+fn postal_code(value: Option<&str>) -> Result<Option<String>> {
+    let code = optional("postal code", value, 12)?;
+    if let Some(c) = &code
+        && !c.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+    {
+        return Err(invalid("postal code", "may hold letters, digits, spaces and hyphens only"));
+    }
+    Ok(code)
+}
+
 impl PatientFields {
     /// The fields checked and tidied (trimmed; empty optional fields
     /// become none), or the first field that cannot be used and why.
@@ -141,6 +156,7 @@ impl PatientFields {
             phone,
             email,
             address: optional("address", self.address.as_deref(), 500)?,
+            postal_code: postal_code(self.postal_code.as_deref())?,
             notes: optional("notes", self.notes.as_deref(), 10_000)?,
             restricted: self.restricted,
         })
@@ -156,6 +172,7 @@ impl PatientFields {
             ("phone", self.phone.clone()),
             ("email", self.email.clone()),
             ("address", self.address.clone()),
+            ("postal_code", self.postal_code.clone()),
             ("notes", self.notes.clone()),
             ("restricted", Some(self.restricted.to_string())),
         ]
@@ -174,7 +191,7 @@ impl PatientFields {
 }
 
 const COLUMNS: &str = "id, mrn, given_name, family_name, date_of_birth, sex, phone, email, address, notes, \
-                       restricted, archived_at, created_at";
+                       restricted, archived_at, created_at, postal_code";
 
 fn from_row(r: &Row<'_>) -> chartvault_seal::rusqlite::Result<(i64, String, PatientFields, Option<String>, String)> {
     let dob: String = r.get(4)?;
@@ -199,6 +216,7 @@ fn from_row(r: &Row<'_>) -> chartvault_seal::rusqlite::Result<(i64, String, Pati
             address: r.get(8)?,
             notes: r.get(9)?,
             restricted: r.get(10)?,
+            postal_code: r.get(13)?,
         },
         r.get(11)?,
         r.get(12)?,
@@ -239,11 +257,22 @@ fn field_values(f: &PatientFields) -> Vec<Value> {
         opt(&f.address),
         opt(&f.notes),
         Value::Integer(i64::from(f.restricted)),
+        opt(&f.postal_code),
     ]
 }
 
-const FIELD_COLUMNS: [&str; 9] =
-    ["given_name", "family_name", "date_of_birth", "sex", "phone", "email", "address", "notes", "restricted"];
+const FIELD_COLUMNS: [&str; 10] = [
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address",
+    "notes",
+    "restricted",
+    "postal_code",
+];
 
 /// Stores a new patient; returns the id.
 pub(crate) fn insert(tx: &Transaction<'_>, mrn: &str, f: &PatientFields, now: DateTime<Utc>) -> Result<i64> {
@@ -251,7 +280,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, mrn: &str, f: &PatientFields, now: Da
     let sql = format!(
         "INSERT INTO patients ({}, mrn, created_at, updated_at) VALUES ({}, ?, ?, ?)",
         FIELD_COLUMNS.join(", "),
-        ["?"; 9].join(", ")
+        ["?"; FIELD_COLUMNS.len()].join(", ")
     );
     let mut values = field_values(f);
     values.extend([Value::Text(mrn.to_owned()), Value::Text(t.clone()), Value::Text(t)]);

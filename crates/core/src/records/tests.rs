@@ -13,6 +13,7 @@ fn fields() -> PatientFields {
         phone: Some("+1 (555) 010-0199".into()),
         email: Some("grace@example.org".into()),
         address: Some("  ".into()),
+        postal_code: Some(" 02139 ".into()),
         notes: None,
         restricted: false,
     }
@@ -34,6 +35,7 @@ fn fields_are_tidied_and_an_unusable_one_is_named() {
     let f = fields().checked(today()).unwrap();
     assert_eq!(f.given_name, "Grace");
     assert_eq!(f.address, None, "an empty optional field is none");
+    assert_eq!(f.postal_code.as_deref(), Some("02139"));
     let bad = |f: PatientFields| match f.checked(today()) {
         Err(CoreError::InvalidPatientField { field, .. }) => field,
         other => panic!("{other:?}"),
@@ -52,6 +54,7 @@ fn fields_are_tidied_and_an_unusable_one_is_named() {
     assert_eq!(bad(PatientFields { email: Some("grace@".into()), ..fields() }), "e-mail");
     assert_eq!(bad(PatientFields { email: Some("a@b@c".into()), ..fields() }), "e-mail");
     assert_eq!(bad(PatientFields { notes: Some("x".repeat(10_001)), ..fields() }), "notes");
+    assert_eq!(bad(PatientFields { postal_code: Some("021;39".into()), ..fields() }), "postal code");
 }
 
 #[test]

@@ -39,6 +39,11 @@ impl World {
         totp::code_at(&self.secret, self.clock.now()).to_string()
     }
 
+    /// Today, on the injected clock.
+    pub fn clock_today(&self) -> chrono::NaiveDate {
+        self.clock.now().date_naive()
+    }
+
     /// Moves to the next TOTP step, so a fresh code can be used.
     pub fn next_step(&self) {
         self.clock.advance(Duration::seconds(30));
@@ -118,6 +123,7 @@ pub fn person(given: &str, family: &str) -> PatientFields {
         phone: None,
         email: None,
         address: None,
+        postal_code: None,
         notes: None,
         restricted: false,
     }
