@@ -99,11 +99,14 @@ impl From<CoreError> for IpcError {
             | CoreError::NoSuchPatient(_)
             | CoreError::NoSuchVisit(_)
             | CoreError::NoSuchAttachment(_)
-            | CoreError::NoSuchConsent(_) => ErrorCode::NotFound,
+            | CoreError::NoSuchConsent(_)
+            | CoreError::NoSuchMerge(_) => ErrorCode::NotFound,
             CoreError::PatientArchived(_)
             | CoreError::NoteSigned(_)
             | CoreError::NoteNotSigned(_)
-            | CoreError::ConsentRequired { .. } => ErrorCode::Conflict,
+            | CoreError::ConsentRequired { .. }
+            | CoreError::MergeAlreadyUndone(_)
+            | CoreError::MergeRefused(_) => ErrorCode::Conflict,
             CoreError::InvalidPatientField { .. }
             | CoreError::InvalidClinicalField { .. }
             | CoreError::AttachmentRefused { .. }

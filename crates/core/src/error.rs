@@ -200,6 +200,15 @@ pub enum CoreError {
         /// The scope needed, in words.
         scope: &'static str,
     },
+    /// No merge has this id.
+    #[error("there is no merge {0}")]
+    NoSuchMerge(i64),
+    /// The merge was undone already.
+    #[error("merge {0} was undone already")]
+    MergeAlreadyUndone(i64),
+    /// These two records cannot be merged (or the merge undone) as they are.
+    #[error("{0}; nothing was changed")]
+    MergeRefused(&'static str),
     /// Long work stopped at the person's request, before it changed anything.
     #[error("stopped at your request; nothing was changed")]
     Cancelled,

@@ -23,6 +23,9 @@
 //! - **Restricted records** (a colleague's chart, a sensitive case) are
 //!   opened by no role by default: a clinic grants `restricted_record_read`
 //!   to named users, and anyone else breaks the glass.
+//! - **Erasure** of a record on request is granted to no role: a clinic
+//!   grants `patient_erase` by override to the person who handles such
+//!   requests (a privacy officer), and it asks for the password again.
 //! - **Emergency access** grants only reading a patient's record: a person
 //!   treating an emergency needs to see it, and those who write the record
 //!   hold the writing permissions anyway. It never grants administration,
@@ -80,6 +83,7 @@ pub(crate) const MATRIX: &[Row] = &[
     row(P::BackupCreate,            [Y,    N,   N,    N],    N),
     row(P::BackupRestore,           [Y,    N,   N,    N],    N),
     row(P::Rekey,                   [Y,    N,   N,    N],    N),
+    row(P::PatientErase,            [N,    N,   N,    N],    N),
 ];
 
 fn row_of(p: Permission) -> Option<&'static Row> {

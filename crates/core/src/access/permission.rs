@@ -66,6 +66,7 @@ permissions! {
     BackupCreate = "backup_create": "Make a backup and verify backups",
     BackupRestore = "backup_restore": "Restore the vault from a backup",
     Rekey = "rekey": "Rekey the vault or rotate its keys (revocation)",
+    PatientErase = "patient_erase": "Erase a patient's record on request, where the law allows (cannot be undone)",
 }
 
 impl Permission {

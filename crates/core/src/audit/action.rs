@@ -104,6 +104,12 @@ names! {
         Rekey = "rekey",
         /// The vault key was rotated to revoke a slot.
         Revocation = "revocation",
+        /// A duplicate patient record was merged into another.
+        PatientMerge = "patient_merge",
+        /// A merge was undone.
+        PatientMergeUndone = "patient_merge_undone",
+        /// A patient's record was erased on request (the entry names no one).
+        PatientErased = "patient_erased",
     }
 }
 
@@ -134,7 +140,7 @@ mod tests {
             assert!(seen.insert(n), "{n} twice");
             assert_eq!(Action::parse(n), Some(*a));
         }
-        assert_eq!(Action::ALL.len(), 30);
+        assert_eq!(Action::ALL.len(), 33);
         for o in Outcome::ALL {
             assert_eq!(Outcome::parse(o.as_str()), Some(*o));
         }

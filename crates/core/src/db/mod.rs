@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "visits", include_str!("migrations/0006_visits.sql")),
     (7, "chart_lists", include_str!("migrations/0007_chart_lists.sql")),
     (8, "attachments_consents", include_str!("migrations/0008_attachments_consents.sql")),
+    (9, "merge_erasure", include_str!("migrations/0009_merge_erasure.sql")),
 ];
 
 /// The schema version this build writes.

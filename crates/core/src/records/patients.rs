@@ -82,6 +82,8 @@ pub struct Patient {
     pub archived_at: Option<DateTime<Utc>>,
     /// When registered.
     pub created_at: DateTime<Utc>,
+    /// The record this duplicate was merged into, if it was.
+    pub merged_into: Option<i64>,
 }
 
 fn invalid(field: &'static str, why: &'static str) -> CoreError {
@@ -191,9 +193,11 @@ impl PatientFields {
 }
 
 const COLUMNS: &str = "id, mrn, given_name, family_name, date_of_birth, sex, phone, email, address, notes, \
-                       restricted, archived_at, created_at, postal_code";
+                       restricted, archived_at, created_at, postal_code, merged_into";
 
-fn from_row(r: &Row<'_>) -> chartvault_seal::rusqlite::Result<(i64, String, PatientFields, Option<String>, String)> {
+type Stored = (i64, String, PatientFields, Option<String>, String, Option<i64>);
+
+fn from_row(r: &Row<'_>) -> chartvault_seal::rusqlite::Result<Stored> {
     let dob: String = r.get(4)?;
     let sex: String = r.get(5)?;
     let bad = |i| {
@@ -220,19 +224,21 @@ fn from_row(r: &Row<'_>) -> chartvault_seal::rusqlite::Result<(i64, String, Pati
         },
         r.get(11)?,
         r.get(12)?,
+        r.get(14)?,
     ))
 }
 
 /// The patient of `id`, if there is one.
 pub(crate) fn by_id(conn: &Connection, id: i64) -> Result<Option<Patient>> {
     let row = conn.query_row(&format!("SELECT {COLUMNS} FROM patients WHERE id = ?1"), [id], from_row).optional()?;
-    let Some((id, mrn, fields, archived, created)) = row else { return Ok(None) };
+    let Some((id, mrn, fields, archived, created, merged_into)) = row else { return Ok(None) };
     Ok(Some(Patient {
         id,
         mrn,
         fields,
         archived_at: archived.as_deref().map(crate::access::parse_time).transpose()?,
         created_at: crate::access::parse_time(&created)?,
+        merged_into,
     }))
 }
 

@@ -68,6 +68,7 @@ const EXPECTED_PERMISSIONS: &[&str] = &[
     "backup_create",
     "backup_restore",
     "rekey",
+    "patient_erase",
 ];
 
 #[test]
