@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::error::IpcResult;
 use crate::ipc::*;
+use crate::ipc_chart::*;
 use crate::ipc_records::*;
 
 /// Where the generated TypeScript lives, from this crate's folder.
@@ -34,11 +35,13 @@ where
 macro_rules! ipc {
     (
         types: [$($ty:ty),* $(,)?];
+        raw: [$($rmodule:ident :: $rname:ident),* $(,)?];
         commands: [$($module:ident :: $name:ident ( $($arg:ty)? ) -> $ret:ty;)*]
     ) => {
-        /// The invoke handler with every command.
+        /// The invoke handler with every command. The `raw` ones move bytes
+        /// (attachments) outside JSON; `ui/src/lib/raw.ts` calls them.
         pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$(crate::commands::$module::$name),*]
+            tauri::generate_handler![$(crate::commands::$module::$name,)* $(crate::commands::$rmodule::$rname),*]
         }
 
         #[allow(dead_code)]
@@ -115,8 +118,11 @@ ipc! {
         Progress, IpcError, ErrorCode, PatientHitView, FindArgs, PatientInput, PatientView, PatientUpdateArgs,
         PatientArgs, IdentifierArgs, EmergencyArgs, NewVisitArgs, SoapView, NoteArgs, VisitArgs, AddendumArgs,
         VitalsView, VitalsArgs, VitalsRecordView, AddendumView, VisitView, FieldSpecView, ListSpecView, FieldValue,
-        ChartEntryView, ListArgs, AddEntryArgs, UpdateEntryArgs, EntryArgs, HistoryView,
+        ChartEntryView, ListArgs, AddEntryArgs, UpdateEntryArgs, EntryArgs, HistoryView, AttachmentView,
+        AttachmentArgs, SaveAttachmentArgs, SavedFile, ConsentView, ConsentArgs, ConsentIdArgs, MergeArgs, MergeIdArgs,
+        MergeDone, MergeView, EraseArgs,
     ];
+    raw: [chart::add_attachment, chart::attachment_bytes];
     commands: [
         session::status() -> Status;
         session::rate_password(PasswordRateArgs) -> PasswordRating;
@@ -177,6 +183,17 @@ ipc! {
         records::add_chart_entry(AddEntryArgs) -> ChartEntryView;
         records::update_chart_entry(UpdateEntryArgs) -> ChartEntryView;
         records::chart_entry_history(EntryArgs) -> Vec<HistoryView>;
+        chart::attachments(PatientArgs) -> Vec<AttachmentView>;
+        chart::save_attachment(SaveAttachmentArgs) -> SavedFile;
+        chart::mark_attachment_in_error(AttachmentArgs) -> ();
+        chart::consents(PatientArgs) -> Vec<ConsentView>;
+        chart::record_consent(ConsentArgs) -> ConsentView;
+        chart::withdraw_consent(ConsentIdArgs) -> ();
+        chart::merge_patients(MergeArgs) -> MergeDone;
+        chart::merge_record(MergeIdArgs) -> MergeView;
+        chart::patient_merges(PatientArgs) -> Vec<MergeView>;
+        chart::undo_merge(MergeIdArgs) -> MergeDone;
+        chart::erase_patient(EraseArgs) -> ();
     ]
 }
 

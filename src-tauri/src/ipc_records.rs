@@ -72,6 +72,8 @@ pub struct PatientView {
     pub created_at: String,
     /// Identifiers as (system, value).
     pub identifiers: Vec<(String, String)>,
+    /// The record this duplicate was merged into.
+    pub merged_into: Option<i64>,
 }
 
 /// Editing a patient.

@@ -409,6 +409,12 @@ impl Session {
         self.env.clock.now()
     }
 
+    /// Today's date (UTC) on the session's clock: what consents and ages
+    /// are reckoned against.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.env.clock.now().date_naive()
+    }
+
     /// The user of this session.
     pub fn user(&self) -> &User {
         &self.user

@@ -82,6 +82,8 @@ fn a_merge_moves_the_duplicates_chart_and_its_undo_moves_back_exactly_that() {
     assert_eq!(found.iter().map(|h| h.id).collect::<Vec<_>>(), [kept], "the note's words moved in the index");
 
     assert!(matches!(pat.merge_patients(kept, dup), Err(CoreError::MergeRefused(_))), "merged already");
+    assert_eq!(pat.patient_merges(kept).unwrap(), std::slice::from_ref(&m));
+    assert_eq!(pat.patient_merges(dup).unwrap(), std::slice::from_ref(&m), "listed on both records");
     let later = visit_with_note(&w, &mut pat, kept, "seen again after the merge");
 
     let back = pat.undo_merge(m.id).unwrap();

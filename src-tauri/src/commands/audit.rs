@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use chartvault_core::audit::{Action, Entry, Filter};
@@ -11,11 +10,11 @@ use chrono::{DateTime, Utc};
 use tauri::AppHandle;
 
 use crate::error::IpcResult;
-use crate::events;
 use crate::ipc::{
     AuditEntryView, AuditPage, AuditQuery, ChainCheck, ChangeView, ErrorCode, ExportArgs, ExportDone, IpcError,
 };
 use crate::state::blocking;
+use crate::{events, files};
 
 /// The most entries one page may hold.
 const MAX_PAGE: u32 = 500;
@@ -137,30 +136,6 @@ impl<W: Write> Write for Cancellable<W> {
     }
 }
 
-fn export_path(typed: &str) -> IpcResult<PathBuf> {
-    if !typed.trim().is_empty() {
-        let p = PathBuf::from(typed.trim());
-        if !p.is_absolute() {
-            return Err(IpcError::invalid("Give the full path of the file to write."));
-        }
-        return Ok(p);
-    }
-    let dirs = directories::UserDirs::new().ok_or_else(|| IpcError::invalid("Give the file to write."))?;
-    let folder = dirs.document_dir().unwrap_or(dirs.home_dir()).to_owned();
-    Ok(folder.join(format!("chartvault-audit-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M%S"))))
-}
-
-fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)
-}
-
 /// Exports the entries a query selects as CSV to a file (cancellable:
 /// nothing is left behind). The file is written beside its final name and
 /// renamed when complete.
@@ -168,36 +143,23 @@ fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 pub async fn audit_export(app: AppHandle, args: ExportArgs) -> IpcResult<ExportDone> {
     blocking(app, move |st, app| {
         let filter = filter_of(&args.query)?;
-        let path = export_path(&args.path)?;
-        if path.exists() {
-            return Err(IpcError::new(ErrorCode::Conflict, format!("{} exists already.", path.display())));
-        }
+        let name = format!("chartvault-audit-{}.csv", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+        let path = files::destination(&args.path, &name)?;
         let mut g = st.lock();
         let s = g.session()?;
         s.check_audit_export()?;
-        let partial = path.with_extension("csv.partial");
-        let io = |e: std::io::Error| IpcError::new(ErrorCode::Io, format!("Cannot write {}: {e}.", path.display()));
-        let file = create_private(&partial).map_err(io)?;
         st.cancel.store(false, Ordering::Relaxed);
         events::progress(app, "audit_export", "writing", 0, 0);
-        let mut w = Cancellable { inner: std::io::BufWriter::new(file), cancel: st.cancel.clone() };
-        let result = s.audit_export(&filter, &mut w).map_err(IpcError::from).and_then(|n| {
-            w.flush().map_err(io)?;
-            w.inner.get_ref().sync_all().map_err(io)?;
-            Ok(n)
-        });
-        drop(w);
-        let entries = match result {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
+        let entries = files::write_new(&path, |out| {
+            let mut w = Cancellable { inner: out, cancel: st.cancel.clone() };
+            s.audit_export(&filter, &mut w).map_err(|e| {
                 if st.cancel.swap(false, Ordering::Relaxed) {
-                    return Err(IpcError::new(ErrorCode::Cancelled, "The export was cancelled; no file was left."));
+                    IpcError::new(ErrorCode::Cancelled, "The export was cancelled; no file was left.")
+                } else {
+                    IpcError::from(e)
                 }
-                return Err(e);
-            }
-        };
-        std::fs::rename(&partial, &path).map_err(io)?;
+            })
+        })?;
         events::progress(app, "audit_export", "done", entries, entries);
         Ok(ExportDone { path: path.display().to_string(), entries })
     })
@@ -245,8 +207,8 @@ mod tests {
 
     #[test]
     fn an_export_path_must_be_absolute() {
-        assert_eq!(export_path("audit.csv").unwrap_err().code, ErrorCode::Invalid);
+        assert_eq!(files::destination("audit.csv", "d.csv").unwrap_err().code, ErrorCode::Invalid);
         let p = std::env::temp_dir().join("a.csv");
-        assert_eq!(export_path(p.to_str().unwrap()).unwrap(), p);
+        assert_eq!(files::destination(p.to_str().unwrap(), "d.csv").unwrap(), p);
     }
 }

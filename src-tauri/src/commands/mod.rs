@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod chart;
 pub mod records;
 pub mod session;
 pub mod users;

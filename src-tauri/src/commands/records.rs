@@ -12,7 +12,7 @@ use crate::ipc::IpcError;
 use crate::ipc_records::*;
 use crate::state::blocking;
 
-fn date(field: &str, s: &str) -> IpcResult<NaiveDate> {
+pub(crate) fn date(field: &str, s: &str) -> IpcResult<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| IpcError::invalid(format!("The {field} is not a date (YYYY-MM-DD).")))
 }
@@ -55,6 +55,7 @@ fn view(p: Patient, identifiers: Vec<(String, String)>) -> PatientView {
         created_at: p.created_at.to_rfc3339(),
         fields: input_of(p.fields),
         identifiers,
+        merged_into: p.merged_into,
     }
 }
 
@@ -214,9 +215,7 @@ pub async fn patient_visits(app: AppHandle, args: PatientArgs) -> IpcResult<Vec<
         let mut g = st.lock();
         let s = g.session()?;
         let visits = s.patient_visits(args.id)?;
-        let names = s.user_names()?;
-        let name =
-            |id: i64| names.iter().find(|(i, _)| *i == id).map_or_else(|| format!("user {id}"), |(_, n)| n.clone());
+        let name = crate::commands::chart::namer(s)?;
         Ok(visits.into_iter().map(|v| visit_view(v, &name)).collect())
     })
     .await

@@ -703,7 +703,11 @@ created_at: string,
 /**
  * Identifiers as (system, value).
  */
-identifiers: Array<[string, string]>, };
+identifiers: Array<[string, string]>, 
+/**
+ * The record this duplicate was merged into.
+ */
+merged_into: number | null, };
 
 export type PatientUpdateArgs = { 
 /**
@@ -1051,6 +1055,198 @@ changed_by: string,
  */
 changed_at: string, };
 
+export type AttachmentView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * The file's name.
+ */
+file_name: string, 
+/**
+ * `application/pdf`, `image/png`, `image/jpeg` or `text/plain`.
+ */
+content_type: string, 
+/**
+ * Size in bytes.
+ */
+size: number, 
+/**
+ * Hex SHA-256.
+ */
+sha256: string, 
+/**
+ * What it is.
+ */
+description: string | null, 
+/**
+ * Who added it (user name).
+ */
+added_by: string, 
+/**
+ * When.
+ */
+added_at: string, 
+/**
+ * When marked as added in error, if it was.
+ */
+entered_in_error_at: string | null, };
+
+export type AttachmentArgs = { 
+/**
+ * Which.
+ */
+id: number, };
+
+export type SaveAttachmentArgs = { 
+/**
+ * Which.
+ */
+id: number, 
+/**
+ * The file to write (empty: its own name in the Documents folder).
+ */
+path: string, };
+
+export type SavedFile = { 
+/**
+ * Where.
+ */
+path: string, 
+/**
+ * Its size in bytes.
+ */
+bytes: number, };
+
+export type ConsentView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * `treatment`, `data_sharing` or `research`.
+ */
+scope: string, 
+/**
+ * From.
+ */
+granted_on: string, 
+/**
+ * Until (inclusive).
+ */
+expires_on: string | null, 
+/**
+ * How it was given.
+ */
+note: string | null, 
+/**
+ * `active`, `not_yet_valid`, `expired` or `withdrawn`, today.
+ */
+status: string, 
+/**
+ * Who recorded it.
+ */
+recorded_by: string, 
+/**
+ * When.
+ */
+recorded_at: string, 
+/**
+ * When withdrawn.
+ */
+withdrawn_at: string | null, };
+
+export type ConsentArgs = { 
+/**
+ * The patient.
+ */
+patient_id: number, 
+/**
+ * `treatment`, `data_sharing` or `research`.
+ */
+scope: string, 
+/**
+ * From (YYYY-MM-DD).
+ */
+granted_on: string, 
+/**
+ * Until (YYYY-MM-DD), or empty.
+ */
+expires_on: string | null, 
+/**
+ * How it was given.
+ */
+note: string | null, };
+
+export type ConsentIdArgs = { 
+/**
+ * Which.
+ */
+id: number, };
+
+export type MergeArgs = { 
+/**
+ * The record kept.
+ */
+kept_id: number, 
+/**
+ * The duplicate.
+ */
+duplicate_id: number, };
+
+export type MergeIdArgs = { 
+/**
+ * Which.
+ */
+id: number, };
+
+export type MergeDone = { 
+/**
+ * The merge's id.
+ */
+merge_id: number, 
+/**
+ * "3 visits", "1 attachments"… in words.
+ */
+moved: Array<string>, 
+/**
+ * Identifiers left with the duplicate: "insurer: AX-1 (kept) / BZ-2 (duplicate)".
+ */
+conflicts: Array<string>, };
+
+export type MergeView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * The record kept.
+ */
+kept_id: number, 
+/**
+ * The duplicate.
+ */
+duplicate_id: number, 
+/**
+ * When merged.
+ */
+merged_at: string, 
+/**
+ * When undone, if it was.
+ */
+undone_at: string | null, };
+
+export type EraseArgs = { 
+/**
+ * The patient.
+ */
+id: number, 
+/**
+ * The request's reference (a case number, not a name).
+ */
+reference: string, };
+
 /** The app's commands. */
 export const commands = {
   status: (): Promise<Status> => call("status"),
@@ -1112,4 +1308,15 @@ export const commands = {
   addChartEntry: (args: AddEntryArgs): Promise<ChartEntryView> => call("add_chart_entry", { args }),
   updateChartEntry: (args: UpdateEntryArgs): Promise<ChartEntryView> => call("update_chart_entry", { args }),
   chartEntryHistory: (args: EntryArgs): Promise<Array<HistoryView>> => call("chart_entry_history", { args }),
+  attachments: (args: PatientArgs): Promise<Array<AttachmentView>> => call("attachments", { args }),
+  saveAttachment: (args: SaveAttachmentArgs): Promise<SavedFile> => call("save_attachment", { args }),
+  markAttachmentInError: (args: AttachmentArgs): Promise<null> => call("mark_attachment_in_error", { args }),
+  consents: (args: PatientArgs): Promise<Array<ConsentView>> => call("consents", { args }),
+  recordConsent: (args: ConsentArgs): Promise<ConsentView> => call("record_consent", { args }),
+  withdrawConsent: (args: ConsentIdArgs): Promise<null> => call("withdraw_consent", { args }),
+  mergePatients: (args: MergeArgs): Promise<MergeDone> => call("merge_patients", { args }),
+  mergeRecord: (args: MergeIdArgs): Promise<MergeView> => call("merge_record", { args }),
+  patientMerges: (args: PatientArgs): Promise<Array<MergeView>> => call("patient_merges", { args }),
+  undoMerge: (args: MergeIdArgs): Promise<MergeDone> => call("undo_merge", { args }),
+  erasePatient: (args: EraseArgs): Promise<null> => call("erase_patient", { args }),
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionLabel, fromLocalInput, localTime, percent } from "./format";
+import { actionLabel, fromLocalInput, localTime, percent, sizeLabel } from "./format";
 
 describe("times", () => {
   it("shows an RFC 3339 UTC time in the workstation's zone and reads a local input back as UTC", () => {
@@ -36,5 +36,13 @@ describe("progress", () => {
     expect(percent(1, 3)).toBe(33);
     expect(percent(5, 4)).toBe(100);
     expect(percent(-1, 4)).toBe(0);
+  });
+});
+
+describe("sizeLabel", () => {
+  it("uses the unit a person expects", () => {
+    expect(sizeLabel(96)).toBe("96 bytes");
+    expect(sizeLabel(812_400)).toBe("812 kB");
+    expect(sizeLabel(2_400_000)).toBe("2.4 MB");
   });
 });

@@ -95,6 +95,14 @@ impl Session {
         Ok(list)
     }
 
+    /// Attachment `id`'s description (its bytes are read, and audited, by
+    /// [`Session::open_attachment`]).
+    pub fn attachment(&mut self, id: i64) -> Result<Attachment> {
+        let a = self.attachment_of(id)?;
+        self.patient_access(a.patient_id, Permission::AttachmentRead)?;
+        Ok(a)
+    }
+
     /// Writes attachment `id`'s bytes to `out` a chunk at a time (audited
     /// before the first byte leaves); returns its description.
     pub fn open_attachment(&mut self, id: i64, out: &mut dyn Write) -> Result<Attachment> {

@@ -177,6 +177,15 @@ pub(crate) fn undo(tx: &Transaction<'_>, m: &Merge, by: i64, at: DateTime<Utc>) 
     Ok(counts)
 }
 
+/// The merges a patient's record took part in, newest first.
+pub(crate) fn of_patient(conn: &Connection, patient_id: i64) -> Result<Vec<Merge>> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM patient_merges WHERE kept_id = ?1 OR duplicate_id = ?1 ORDER BY merged_at DESC, id DESC",
+    )?;
+    let ids = stmt.query_map([patient_id], |r| r.get(0))?.collect::<chartvault_seal::rusqlite::Result<Vec<i64>>>()?;
+    ids.into_iter().filter_map(|id| by_id(conn, id).transpose()).collect()
+}
+
 /// The record a duplicate was merged into, if it was.
 pub(crate) fn merged_into(conn: &Connection, patient_id: i64) -> Result<Option<i64>> {
     Ok(conn

@@ -78,6 +78,12 @@ impl Session {
         Ok(m)
     }
 
+    /// The merges patient `patient_id`'s record took part in, newest first.
+    pub fn patient_merges(&mut self, patient_id: i64) -> Result<Vec<Merge>> {
+        self.patient_access(patient_id, Permission::PatientRead)?;
+        merge::of_patient(self.vault()?.conn(), patient_id)
+    }
+
     /// Undoes merge `id`: the rows it moved go back to the duplicate, which
     /// is brought back as it was (archived only if it was before). Entries
     /// added to the kept record since stay with it.
