@@ -68,6 +68,15 @@ return el.value;"#;
         }
     }
 
+    /// Chooses the file at `path` in the file input with id `id`, as the
+    /// file chooser would (WebDriver types the path into the input).
+    pub async fn upload(&self, id: &str, path: &std::path::Path) {
+        let el = self.wait_for(&format!("[id=\"{id}\"]")).await;
+        if let Err(e) = el.send_keys(&path.display().to_string()).await {
+            panic!("cannot choose {} in #{id}: {e}\n{}", path.display(), self.describe_page().await);
+        }
+    }
+
     /// Presses a key combination on the focused element (`ctrl` + `key`).
     pub async fn press_ctrl(&self, key: char) {
         let script = r#"

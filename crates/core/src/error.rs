@@ -174,7 +174,7 @@ pub enum CoreError {
     #[error("there is no attachment {0}")]
     NoSuchAttachment(i64),
     /// An attachment's content is not a kind the clinic keeps.
-    #[error("{file}: {why}; only PDF, PNG, JPEG and plain text files can be attached. Nothing was added")]
+    #[error("cannot attach {file}: {why}; only PDF, PNG, JPEG and plain text files can be attached. Nothing was added")]
     AttachmentRefused {
         /// The file's name as given.
         file: String,
@@ -182,7 +182,7 @@ pub enum CoreError {
         why: String,
     },
     /// An attachment over the clinic's size limit (refused before it is read).
-    #[error("{file} is {size} bytes, over the limit of {limit} bytes; nothing was added")]
+    #[error("cannot attach {file}: it is {size} bytes, over the limit of {limit} bytes. Nothing was added")]
     AttachmentTooLarge {
         /// The file's name as given.
         file: String,
