@@ -114,6 +114,13 @@ impl App {
         self.end().await;
     }
 
+    /// Ends the app like [`App::close`] and hands back its home folder
+    /// (the vault), for checks made after the app let go of it.
+    pub async fn close_keeping_home(mut self) -> AppHome {
+        self.end().await;
+        self.home.take()
+    }
+
     /// Ends the app and starts it again on the same home folder (the same
     /// vault). WebKitWebDriver ends the app when its session closes, which
     /// may be abrupt: this is coming back after the app went away, not

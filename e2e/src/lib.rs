@@ -38,7 +38,7 @@ pub use home::AppHome;
 pub use memory::ProcessMemory;
 pub use page::DEFAULT_WAIT;
 pub use totp::{totp_code, totp_code_now};
-pub use vault::{add_users, make_vault};
+pub use vault::{add_users, admin_session, make_vault};
 pub use workspace::workspace_root;
 
 /// Runs `future` to completion on a fresh multi-threaded runtime, for tests

@@ -27,16 +27,7 @@ pub fn make_vault(dir: &Path, clinic: &str, password: &str) -> String {
 /// `ada` would: (user name, role name, first password) each; they choose
 /// their own password at their first sign-in.
 pub fn add_users(dir: &Path, admin_password: &str, admin_secret: &str, users: &[(&str, &str, &str)]) {
-    use chartvault_core::session::{Credentials, login};
-    let env = chartvault_core::session::Env {
-        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
-        workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
-        open: chartvault_seal::OpenOptions::default(),
-    };
-    let password = chartvault_seal::SecretString::from(admin_password.to_owned());
-    let code = crate::totp_code_now(admin_secret);
-    let creds = Credentials { username: "ada", password: &password, code: Some(&code) };
-    let mut s = login(dir, &creds, &env).unwrap_or_else(|e| panic!("ada cannot sign in to add users: {e}"));
+    let mut s = admin_session(dir, admin_password, admin_secret);
     for (name, role, first) in users {
         let first = chartvault_seal::SecretString::from((*first).to_owned());
         let role = chartvault_core::access::Role::parse(role).unwrap();
@@ -44,4 +35,30 @@ pub fn add_users(dir: &Path, admin_password: &str, admin_secret: &str, users: &[
         s.create_user(&new).unwrap_or_else(|e| panic!("cannot add {name}: {e}"));
     }
     s.logout().unwrap();
+}
+
+/// The administrator `ada` signed in to a vault made by [`make_vault`]
+/// (after the app has closed it), waiting for the next TOTP step when this
+/// step's code was used already.
+pub fn admin_session(dir: &Path, admin_password: &str, admin_secret: &str) -> chartvault_core::session::Session {
+    use chartvault_core::session::{Credentials, login};
+    let env = chartvault_core::session::Env {
+        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
+        workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
+        open: chartvault_seal::OpenOptions::default(),
+    };
+    let password = chartvault_seal::SecretString::from(admin_password.to_owned());
+    for attempt in 0..2 {
+        let code = crate::totp_code_now(admin_secret);
+        let creds = Credentials { username: "ada", password: &password, code: Some(&code) };
+        match login(dir, &creds, &env) {
+            Ok(s) => return s,
+            Err(e) if attempt == 0 => {
+                eprintln!("ada's sign-in was refused ({e}); trying again at the next code");
+                std::thread::sleep(std::time::Duration::from_secs(31));
+            }
+            Err(e) => panic!("ada cannot sign in: {e}"),
+        }
+    }
+    unreachable!()
 }

@@ -5,7 +5,8 @@
 //! restricted record with the reason and opens it with emergency access.
 //! Each screen photographed and checked with axe.
 
-use chartvault_e2e::{App, AppHome, add_users, make_vault};
+use chartvault_core::audit::{Action, Filter};
+use chartvault_e2e::{App, AppHome, add_users, admin_session, make_vault};
 
 const ADMIN_PW: &str = "Violet kettle 47 marching north";
 const PAT_FIRST: &str = "Granite owls count the tides";
@@ -128,5 +129,20 @@ async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an
     app.click_button("Open the record").await;
     app.wait_text(r#"[data-testid="chart-header"]"#, "Important, Vera").await;
     look(&app, "38-chart-emergency").await;
-    app.close().await;
+    let home = app.close_keeping_home().await;
+    let vault = home.default_vault();
+
+    // The refusal and the emergency access are both in the audit trail.
+    let vera: i64 = vera.parse().unwrap();
+    let mut ada = admin_session(&vault, ADMIN_PW, &secret);
+    let trail = ada.audit_list(&Filter { patient_id: Some(vera), ..Filter::default() }).unwrap();
+    let by = |action: Action, user: &str| trail.iter().any(|e| e.event.action == action && e.actor.username == user);
+    assert!(by(Action::PermissionDenied, "sam"), "sam's refusal is audited");
+    assert!(by(Action::PermissionDenied, "pat"), "so is the registrar's");
+    assert!(by(Action::EmergencyAccess, "sam"), "and the emergency access");
+    assert!(
+        trail.iter().any(|e| e.event.action == Action::PatientRead && e.event.emergency),
+        "reads under it are flagged"
+    );
+    ada.logout().unwrap();
 }
