@@ -23,9 +23,9 @@ use super::fhir::{self, Bundle, Detail};
 use super::record::{PatientRecord, in_error};
 use super::writing::{failed, random_uuid, urn};
 use crate::Result;
-use crate::records::{Consent, ConsentStatus};
 use crate::records::consents::ConsentScope;
 use crate::records::lists::ChartEntry;
+use crate::records::{Consent, ConsentStatus};
 
 /// What the year of birth of a person of 90 or more becomes.
 pub(crate) const NINETY_PLUS: &str = "90+";
@@ -136,8 +136,10 @@ impl<'a> Extract<'a> {
         };
         counts.patients += 1;
         counts.visits += rec.visits.len();
-        counts.vitals += rec.visits.iter().flat_map(|v| &v.vitals).map(|m| fhir::measures(&m.vitals).len()).sum::<usize>();
-        counts.list_entries += kept(&rec.problems).count() + kept(&rec.allergies).count() + kept(&rec.medications).count();
+        counts.vitals +=
+            rec.visits.iter().flat_map(|v| &v.vitals).map(|m| fhir::measures(&m.vitals).len()).sum::<usize>();
+        counts.list_entries +=
+            kept(&rec.problems).count() + kept(&rec.allergies).count() + kept(&rec.medications).count();
         match self {
             Extract::Csv(w) => csv_rows(w, &s),
             Extract::Fhir(b) => fhir_entries(b, &s),

@@ -15,8 +15,8 @@ use super::{DeidFormat, DeidSummary, ExportPurpose, ExportSummary, PatientExport
 use super::{summary_html, summary_pdf};
 use crate::access::Permission;
 use crate::audit::{Action, Event, Outcome};
-use crate::records::consents;
 use crate::records::ConsentScope;
+use crate::records::consents;
 use crate::session::Session;
 use crate::{CoreError, Result};
 
@@ -76,15 +76,14 @@ impl Session {
         }
         self.audit(&event)?;
         let mut counting = Counting::new(out);
-        let written = match format {
-            PatientExportFormat::Fhir => fhir::write_patient_bundle(&rec, self.vault()?.conn(), now, &mut counting),
-            PatientExportFormat::Html => {
-                summary_html::write(&summary::build(&rec, &clinic, now), &mut counting).map(|()| rec.attachments.len())
-            }
-            PatientExportFormat::Pdf => {
-                summary_pdf::write(&summary::build(&rec, &clinic, now), &mut counting).map(|()| rec.attachments.len())
-            }
-        };
+        let written =
+            match format {
+                PatientExportFormat::Fhir => fhir::write_patient_bundle(&rec, self.vault()?.conn(), now, &mut counting),
+                PatientExportFormat::Html => summary_html::write(&summary::build(&rec, &clinic, now), &mut counting)
+                    .map(|()| rec.attachments.len()),
+                PatientExportFormat::Pdf => summary_pdf::write(&summary::build(&rec, &clinic, now), &mut counting)
+                    .map(|()| rec.attachments.len()),
+            };
         let bytes = counting.bytes;
         match written {
             Ok(attachments) => Ok(ExportSummary { patient_id, format, purpose, bytes, attachments }),

@@ -15,7 +15,7 @@ use base64::write::EncoderWriter;
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use super::record::{PatientRecord, in_error};
+use super::record::{PatientRecord, in_error, soap_sections};
 use super::writing::{failed, put, urn};
 use crate::Result;
 use crate::records::consents::{ConsentScope, ConsentStatus};
@@ -81,11 +81,8 @@ fn concept(system: &str, code: &str, display: &str) -> Value {
 fn tidy(v: Value) -> Value {
     match v {
         Value::Object(map) => {
-            let kept: Map<String, Value> = map
-                .into_iter()
-                .map(|(k, v)| (k, tidy(v)))
-                .filter(|(_, v)| !is_empty(v))
-                .collect();
+            let kept: Map<String, Value> =
+                map.into_iter().map(|(k, v)| (k, tidy(v))).filter(|(_, v)| !is_empty(v)).collect();
             Value::Object(kept)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(tidy).filter(|v| !is_empty(v)).collect()),
@@ -129,11 +126,9 @@ pub(crate) fn patient(p: &Patient, identifiers: &[(String, String)]) -> Value {
         "system": MRN_SYSTEM,
         "value": p.mrn,
     })];
-    ids.extend(
-        identifiers
-            .iter()
-            .map(|(system, value)| json!({ "type": { "text": system }, "system": identifier_system(system), "value": value })),
-    );
+    ids.extend(identifiers.iter().map(
+        |(system, value)| json!({ "type": { "text": system }, "system": identifier_system(system), "value": value }),
+    ));
     let telecom: Vec<Value> = [("phone", &f.phone), ("email", &f.email)]
         .into_iter()
         .filter_map(|(system, v)| v.as_ref().map(|v| json!({ "system": system, "value": v })))
@@ -263,15 +258,8 @@ pub(crate) fn vital_observations(v: &VitalsRecord, subject: &str, encounter: &st
 /// The text of a visit's note: its sections, then its addenda.
 pub(crate) fn note_text(note: &Note, addenda: &[Addendum], rec: &PatientRecord) -> String {
     let mut text = String::new();
-    for (name, body) in [
-        ("Subjective", &note.soap.subjective),
-        ("Objective", &note.soap.objective),
-        ("Assessment", &note.soap.assessment),
-        ("Plan", &note.soap.plan),
-    ] {
-        if !body.trim().is_empty() {
-            text.push_str(&format!("{name}:\n{body}\n\n"));
-        }
+    for (name, body) in soap_sections(&note.soap) {
+        text.push_str(&format!("{name}:\n{body}\n\n"));
     }
     if let Some((by, at)) = note.signed {
         text.push_str(&format!("Signed by {} at {}\n", rec.user(by), instant(at)));
@@ -306,21 +294,33 @@ fn list_status(e: &ChartEntry) -> &str {
     e.get("status").unwrap_or("active")
 }
 
+/// The clinical and verification statuses of a list entry, in the code
+/// systems named (under terminology.hl7.org). One entered in error has that
+/// verification status and, as R4 requires (con-5, ait-2), no clinical one.
+fn statuses(e: &ChartEntry, clinical_system: &str, verification_system: &str) -> (Option<Value>, Value) {
+    let system = |name: &str| format!("http://terminology.hl7.org/CodeSystem/{name}");
+    let status = list_status(e);
+    if in_error(e) {
+        (None, concept(&system(verification_system), "entered-in-error", "Entered in Error"))
+    } else {
+        (
+            Some(concept(&system(clinical_system), status, status)),
+            concept(&system(verification_system), "confirmed", "Confirmed"),
+        )
+    }
+}
+
 /// A problem as a Condition (problem-list item). One entered in error has
 /// that verification status and, as R4 requires, no clinical status.
 pub(crate) fn condition(e: &ChartEntry, subject: &str, detail: Detail) -> Value {
     let status = list_status(e);
-    let error = in_error(e);
-    let clinical = (!error).then(|| {
-        concept("http://terminology.hl7.org/CodeSystem/condition-clinical", status, status)
-    });
-    let (verification, label) = if error { ("entered-in-error", "Entered in Error") } else { ("confirmed", "Confirmed") };
+    let (clinical, verification) = statuses(e, "condition-clinical", "condition-ver-status");
     // An abatement only with a status that says it is over (R4's con-4).
     let abated = matches!(status, "resolved" | "inactive");
     tidy(json!({
         "resourceType": "Condition",
         "clinicalStatus": clinical,
-        "verificationStatus": concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", verification, label),
+        "verificationStatus": verification,
         "category": [concept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item")],
         "code": { "text": e.get("description") },
         "subject": reference(subject),
@@ -333,12 +333,7 @@ pub(crate) fn condition(e: &ChartEntry, subject: &str, detail: Detail) -> Value 
 
 /// An allergy as an AllergyIntolerance.
 pub(crate) fn allergy(e: &ChartEntry, subject: &str, detail: Detail) -> Value {
-    let error = in_error(e);
-    let status = list_status(e);
-    let clinical = (!error).then(|| {
-        concept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", status, status)
-    });
-    let (verification, label) = if error { ("entered-in-error", "Entered in Error") } else { ("confirmed", "Confirmed") };
+    let (clinical, verification) = statuses(e, "allergyintolerance-clinical", "allergyintolerance-verification");
     let severity = e.get("severity").filter(|s| matches!(*s, "mild" | "moderate" | "severe"));
     // A reaction needs a manifestation; under Safe Harbor its words are
     // free text and stay out, the severity kept.
@@ -351,7 +346,7 @@ pub(crate) fn allergy(e: &ChartEntry, subject: &str, detail: Detail) -> Value {
     tidy(json!({
         "resourceType": "AllergyIntolerance",
         "clinicalStatus": clinical,
-        "verificationStatus": concept("http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", verification, label),
+        "verificationStatus": verification,
         "code": { "text": e.get("substance") },
         "patient": reference(subject),
         "recordedDate": detail.full().then(|| instant(e.recorded_at)),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chartvault_seal::rusqlite::Connection;
 
 use crate::records::lists::{self, ChartEntry, ChartList};
-use crate::records::{Attachment, Consent, Patient, VisitRecord, attachments, consents, patients, visits};
+use crate::records::{Attachment, Consent, Patient, Soap, VisitRecord, attachments, consents, patients, visits};
 use crate::{CoreError, Result};
 
 /// Everything an export of one patient holds.
@@ -76,4 +76,16 @@ impl PatientRecord {
 /// Whether a chart entry was recorded by mistake.
 pub(crate) fn in_error(e: &ChartEntry) -> bool {
     e.get("status") == Some("entered_in_error")
+}
+
+/// A note's sections that hold text, with their titles, in SOAP order.
+pub(crate) fn soap_sections(soap: &Soap) -> impl Iterator<Item = (&'static str, &str)> {
+    [
+        ("Subjective", soap.subjective.as_str()),
+        ("Objective", soap.objective.as_str()),
+        ("Assessment", soap.assessment.as_str()),
+        ("Plan", soap.plan.as_str()),
+    ]
+    .into_iter()
+    .filter(|(_, body)| !body.trim().is_empty())
 }

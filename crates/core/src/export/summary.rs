@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::record::{PatientRecord, in_error};
+use super::record::{PatientRecord, in_error, soap_sections};
 use crate::records::ConsentStatus;
 use crate::records::lists::ChartEntry;
 use crate::records::visits::{VisitRecord, Vitals};
@@ -117,15 +117,8 @@ fn visit_blocks(v: &VisitRecord, rec: &PatientRecord) -> Vec<Block> {
         blocks.push(Block::Item(format!("Vital signs at {}: {}", when(m.taken_at), vitals_line(&m.vitals))));
     }
     if let Some(note) = &v.note {
-        for (name, body) in [
-            ("Subjective", &note.soap.subjective),
-            ("Objective", &note.soap.objective),
-            ("Assessment", &note.soap.assessment),
-            ("Plan", &note.soap.plan),
-        ] {
-            if !body.trim().is_empty() {
-                blocks.push(Block::Text(name.into(), body.clone()));
-            }
+        for (name, body) in soap_sections(&note.soap) {
+            blocks.push(Block::Text(name.into(), body.to_owned()));
         }
         let state = match note.signed {
             Some((by, at)) => format!("signed by {} at {}", rec.user(by), when(at)),
@@ -134,7 +127,10 @@ fn visit_blocks(v: &VisitRecord, rec: &PatientRecord) -> Vec<Block> {
         blocks.push(Block::Field("Note".into(), state));
     }
     for a in &v.addenda {
-        blocks.push(Block::Text(format!("Addendum by {}, {}", rec.user(a.author_id), when(a.created_at)), a.text.clone()));
+        blocks.push(Block::Text(
+            format!("Addendum by {}, {}", rec.user(a.author_id), when(a.created_at)),
+            a.text.clone(),
+        ));
     }
     blocks
 }

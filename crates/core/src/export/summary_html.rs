@@ -88,7 +88,9 @@ fn block(html: &mut String, b: &Block, in_list: &mut bool, in_fields: &mut bool)
 pub(crate) fn render(s: &Summary) -> String {
     let mut html = String::new();
     html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    html.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
+    html.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
+    );
     html.push_str(&format!(
         "<title>{} — {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
         escape(&s.patient),

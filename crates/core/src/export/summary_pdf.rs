@@ -303,7 +303,8 @@ mod tests {
 
     #[test]
     fn wrapped_lines_fit_and_keep_every_word() {
-        let text = "Wide words WWWWWWWWWW MMMMMMMM and a very long word Donaudampfschifffahrtsgesellschaftskapitän.\nNext.";
+        let text =
+            "Wide words WWWWWWWWWW MMMMMMMM and a very long word Donaudampfschifffahrtsgesellschaftskapitän.\nNext.";
         let lines = wrap(text, Font::Regular, 10.0, 120.0, 100.0);
         for (i, l) in lines.iter().enumerate() {
             assert!(width(l, Font::Regular, 10.0) <= if i == 0 { 120.0 } else { 100.0 }, "{l:?}");

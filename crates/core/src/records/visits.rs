@@ -329,12 +329,7 @@ pub(crate) fn visit_records(conn: &Connection, patient_id: i64) -> Result<Vec<Vi
     let mut out = Vec::new();
     for id in visit_ids(conn, patient_id)? {
         let visit = visit(conn, id)?.ok_or(CoreError::NoSuchVisit(id))?;
-        out.push(VisitRecord {
-            note: note(conn, id)?,
-            addenda: addenda(conn, id)?,
-            vitals: vitals(conn, id)?,
-            visit,
-        });
+        out.push(VisitRecord { note: note(conn, id)?, addenda: addenda(conn, id)?, vitals: vitals(conn, id)?, visit });
     }
     Ok(out)
 }
