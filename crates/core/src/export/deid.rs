@@ -120,8 +120,8 @@ impl<'a> Extract<'a> {
     }
 
     /// A FHIR extract.
-    pub(crate) fn fhir(out: &'a mut dyn Write, now: chrono::DateTime<chrono::Utc>) -> Result<Extract<'a>> {
-        Ok(Extract::Fhir(Bundle::start(out, now)?))
+    pub(crate) fn fhir(out: &'a mut dyn Write) -> Result<Extract<'a>> {
+        Ok(Extract::Fhir(Bundle::start(out, None)?))
     }
 
     /// Adds one patient's de-identified record; counts it in `counts`.

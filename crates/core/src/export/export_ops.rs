@@ -157,7 +157,7 @@ impl Session {
             let conn = self.vault()?.conn();
             let mut extract = match format {
                 DeidFormat::Csv => Extract::csv(&mut counting)?,
-                DeidFormat::Fhir => Extract::fhir(&mut counting, now)?,
+                DeidFormat::Fhir => Extract::fhir(&mut counting)?,
             };
             for id in kept {
                 extract.add(&PatientRecord::read(conn, id)?, today, &mut counts)?;

@@ -445,14 +445,15 @@ fn open_object(out: &mut dyn Write, object: &Value) -> Result<()> {
 }
 
 impl<'a> Bundle<'a> {
-    /// Writes the bundle's own members.
-    pub(crate) fn start(out: &'a mut dyn Write, now: DateTime<Utc>) -> Result<Bundle<'a>> {
-        let head = json!({
+    /// Writes the bundle's own members; `timestamp` is left out of a
+    /// de-identified bundle (a date of its making is a date all the same).
+    pub(crate) fn start(out: &'a mut dyn Write, timestamp: Option<DateTime<Utc>>) -> Result<Bundle<'a>> {
+        let head = tidy(json!({
             "resourceType": "Bundle",
             "identifier": { "system": "urn:ietf:rfc:3986", "value": urn()? },
             "type": "collection",
-            "timestamp": instant(now),
-        });
+            "timestamp": timestamp.map(instant),
+        }));
         open_object(out, &head)?;
         Ok(Bundle { out, entries: 0 })
     }
@@ -510,7 +511,7 @@ pub(crate) fn write_patient_bundle(
     now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> Result<usize> {
-    let mut bundle = Bundle::start(out, now)?;
+    let mut bundle = Bundle::start(out, Some(now))?;
     let subject = urn()?;
     bundle.entry(&subject, &patient(&rec.patient, &rec.identifiers))?;
     for v in &rec.visits {
