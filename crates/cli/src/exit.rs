@@ -58,7 +58,8 @@ impl From<CoreError> for Failure {
             | CoreError::TotpEnrolmentRequired
             | CoreError::MustChangePassword
             | CoreError::NotOnYourself
-            | CoreError::PasswordNeeded => DENIED,
+            | CoreError::PasswordNeeded
+            | CoreError::ConsentRequired { .. } => DENIED,
             CoreError::WrongPassword | CoreError::Totp(_) | CoreError::Locked => CREDENTIALS,
             CoreError::SchemaTooNew { .. }
             | CoreError::Damaged { .. }
