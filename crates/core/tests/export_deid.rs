@@ -207,7 +207,7 @@ fn a_safe_harbor_extract_of_a_generated_population_holds_none_of_the_identifiers
     assert_eq!(summary.patients, PEOPLE.len(), "every patient but the one who withdrew, plus the plain one");
     assert_eq!(summary.excluded_withdrawn, 1);
     let rows = csv_rows(&csv_text);
-    let patients: Vec<&Row> = rows.iter().filter(|r| &r["record"] == "patient").collect();
+    let patients: Vec<&Row> = rows.iter().filter(|r| r["record"] == "patient").collect();
     assert_eq!(patients.len(), summary.patients);
     let mut found: Vec<(String, String)> =
         patients.iter().map(|r| (r["birth_year"].to_owned(), r["zip3"].to_owned())).collect();
@@ -216,19 +216,19 @@ fn a_safe_harbor_extract_of_a_generated_population_holds_none_of_the_identifiers
     found.sort();
     expected.sort();
     assert_eq!(found, expected, "birth years (90+ from 90) and ZIP3s (000 where restricted or not a ZIP)");
-    assert!(patients.iter().all(|r| &r["sex"] == "female"));
+    assert!(patients.iter().all(|r| r["sex"] == "female"));
 
     // What research needs is kept.
     let has = |record: &str, item: &str, check: &dyn Fn(&Row) -> bool| {
-        rows.iter().any(|r| &r["record"] == record && &r["item"] == item && check(r))
+        rows.iter().any(|r| r["record"] == record && r["item"] == item && check(r))
     };
-    assert!(has("vital", "Systolic blood pressure", &|r| &r["value"] == "128" && &r["unit"] == "mm[Hg]"));
-    assert!(has("vital", "Body temperature", &|r| &r["value"] == "37.9" && &r["unit"] == "Cel"));
-    assert!(has("vital", "Body weight", &|r| &r["value"] == "70.5" && &r["unit"] == "kg"));
+    assert!(has("vital", "Systolic blood pressure", &|r| r["value"] == "128" && r["unit"] == "mm[Hg]"));
+    assert!(has("vital", "Body temperature", &|r| r["value"] == "37.9" && r["unit"] == "Cel"));
+    assert!(has("vital", "Body weight", &|r| r["value"] == "70.5" && r["unit"] == "kg"));
     assert!(has("visit", "office", &|r| r["year"].len() == 4));
-    assert!(has("problem", "Hypertension", &|r| &r["status"] == "active"));
-    assert!(has("allergy", "Penicillin", &|r| &r["severity"] == "severe"));
-    assert!(has("medication", "Lisinopril", &|r| &r["route"] == "oral" && &r["dose"] == "10 mg"));
+    assert!(has("problem", "Hypertension", &|r| r["status"] == "active"));
+    assert!(has("allergy", "Penicillin", &|r| r["severity"] == "severe"));
+    assert!(has("medication", "Lisinopril", &|r| r["route"] == "oral" && r["dose"] == "10 mg"));
     for mistake in ["Asthma", "Latex", "Warfarin"] {
         assert!(!csv_text.contains(mistake), "{mistake} was entered in error");
     }

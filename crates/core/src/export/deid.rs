@@ -47,14 +47,17 @@ pub(crate) fn birth_year(born: NaiveDate, today: NaiveDate) -> String {
 /// The three-digit ZIP of a postal code, "000" for a restricted area or a
 /// code that is not a US ZIP (5 digits, or ZIP+4); none when none recorded.
 pub(crate) fn zip3(code: Option<&str>) -> Option<String> {
-    let code = code?.trim();
-    let digits: String = code.chars().filter(|c| *c != '-' && *c != ' ').collect();
-    let shape_ok = digits.chars().all(|c| c.is_ascii_digit())
-        && (digits.len() == 5 || (digits.len() == 9 && code.chars().filter(|c| *c == '-' || *c == ' ').count() <= 1));
-    if !shape_ok {
+    let b = code?.trim().as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    let is_zip = match b.len() {
+        5 | 9 => digits(b),
+        10 => digits(&b[..5]) && matches!(b[5], b'-' | b' ') && digits(&b[6..]),
+        _ => false,
+    };
+    if !is_zip {
         return Some("000".to_owned());
     }
-    let three = &digits[..3];
+    let three = std::str::from_utf8(&b[..3]).unwrap_or("000");
     Some(if RESTRICTED_ZIP3.contains(&three) { "000".to_owned() } else { three.to_owned() })
 }
 
@@ -98,7 +101,7 @@ pub(crate) const CSV_HEADER: [&str; 13] = [
 
 /// Where the extract goes.
 pub(crate) enum Extract<'a> {
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
     Fhir(Bundle<'a>),
 }
 
@@ -116,7 +119,7 @@ impl<'a> Extract<'a> {
     pub(crate) fn csv(out: &'a mut dyn Write) -> Result<Extract<'a>> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(CSV_HEADER)?;
-        Ok(Extract::Csv(w))
+        Ok(Extract::Csv(Box::new(w)))
     }
 
     /// A FHIR extract.
@@ -232,7 +235,7 @@ mod tests {
         for restricted in RESTRICTED_ZIP3 {
             assert_eq!(zip3(Some(&format!("{restricted}42"))).as_deref(), Some("000"), "{restricted}");
         }
-        for foreign in ["SW1A 1AA", "1234", "K1A 0B1", "123456", "75008-", "12-34-5678"] {
+        for foreign in ["SW1A 1AA", "1234", "K1A 0B1", "123456", "75008-", "12-34-5678", "1234-56789", "9410３"] {
             assert_eq!(zip3(Some(foreign)).as_deref(), Some("000"), "{foreign}");
         }
         assert_eq!(zip3(None), None);

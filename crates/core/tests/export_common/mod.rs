@@ -61,6 +61,9 @@ pub fn tagged_person(tag: &str, given: &str, family: &str, born: &str, postal: O
     }
 }
 
+/// A chart entry's values, as `add_chart_entry` takes them.
+type Entry<'a> = Vec<(&'a str, Option<&'a str>)>;
+
 /// The files a chart holds, as attached.
 pub struct Chart {
     pub patient: i64,
@@ -123,7 +126,7 @@ pub fn full_chart(w: &World, s: &mut Session, fields: &PatientFields, tag: &str)
     let note = format!("{tag} list note");
     let hives = format!("{tag} hives");
     let daily = format!("{tag} daily");
-    let entries: Vec<(ChartList, Vec<(&str, Option<&str>)>)> = vec![
+    let entries: Vec<(ChartList, Entry<'_>)> = vec![
         (
             ChartList::Problems,
             vec![("description", Some("Hypertension")), ("onset", Some("2015-02-03")), ("note", Some(&note))],

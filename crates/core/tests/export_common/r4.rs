@@ -175,29 +175,29 @@ const CODES: &[(&str, &str, &[&str])] = &[
     ("DocumentReference", "docStatus", &["preliminary", "final", "amended", "entered-in-error"]),
 ];
 
-/// Elements of a date, dateTime or instant type, and which.
+/// Elements of a date, dateTime (`Moment`) or instant type, and which.
 const TIMES: &[(&str, &str, Time)] = &[
     ("Patient", "birthDate", Time::Date),
-    ("Encounter", "period.start", Time::DateTime),
-    ("Observation", "effectiveDateTime", Time::DateTime),
-    ("Condition", "onsetDateTime", Time::DateTime),
-    ("Condition", "abatementDateTime", Time::DateTime),
-    ("Condition", "recordedDate", Time::DateTime),
-    ("AllergyIntolerance", "recordedDate", Time::DateTime),
-    ("MedicationStatement", "effectivePeriod.start", Time::DateTime),
-    ("MedicationStatement", "effectivePeriod.end", Time::DateTime),
-    ("MedicationStatement", "dateAsserted", Time::DateTime),
-    ("Consent", "dateTime", Time::DateTime),
-    ("Consent", "provision.period.start", Time::DateTime),
-    ("Consent", "provision.period.end", Time::DateTime),
+    ("Encounter", "period.start", Time::Moment),
+    ("Observation", "effectiveDateTime", Time::Moment),
+    ("Condition", "onsetDateTime", Time::Moment),
+    ("Condition", "abatementDateTime", Time::Moment),
+    ("Condition", "recordedDate", Time::Moment),
+    ("AllergyIntolerance", "recordedDate", Time::Moment),
+    ("MedicationStatement", "effectivePeriod.start", Time::Moment),
+    ("MedicationStatement", "effectivePeriod.end", Time::Moment),
+    ("MedicationStatement", "dateAsserted", Time::Moment),
+    ("Consent", "dateTime", Time::Moment),
+    ("Consent", "provision.period.start", Time::Moment),
+    ("Consent", "provision.period.end", Time::Moment),
     ("DocumentReference", "date", Time::Instant),
-    ("DocumentReference", "content.attachment.creation", Time::DateTime),
+    ("DocumentReference", "content.attachment.creation", Time::Moment),
 ];
 
 #[derive(Debug, Clone, Copy)]
 enum Time {
     Date,
-    DateTime,
+    Moment,
     Instant,
 }
 
@@ -227,7 +227,7 @@ fn is_time(s: &str, kind: Time) -> bool {
     let instant = |t: &str| t.contains('T') && chrono::DateTime::parse_from_rfc3339(t).is_ok();
     match kind {
         Time::Date => date(s),
-        Time::DateTime => date(s) || instant(s),
+        Time::Moment => date(s) || instant(s),
         Time::Instant => instant(s),
     }
 }
@@ -415,10 +415,10 @@ pub fn check_bundle(bundle: &Value) -> (Vec<String>, BTreeMap<String, usize>) {
     if !bundle.get("type").and_then(Value::as_str).is_some_and(|t| types.contains(&t)) {
         problems.push("Bundle.type: missing or not a bundle type".into());
     }
-    if let Some(ts) = bundle.get("timestamp") {
-        if !ts.as_str().is_some_and(|s| is_time(s, Time::Instant)) {
-            problems.push("Bundle.timestamp: not an instant".into());
-        }
+    if let Some(ts) = bundle.get("timestamp")
+        && !ts.as_str().is_some_and(|s| is_time(s, Time::Instant))
+    {
+        problems.push("Bundle.timestamp: not an instant".into());
     }
     let entries = at(bundle, "entry");
     if bundle.get("entry").is_some_and(|e| !e.is_array()) {
