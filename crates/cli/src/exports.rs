@@ -144,16 +144,16 @@ pub fn deid_export(session: &mut Session, format: DeidFileFormat, out: &Path) ->
     session.check_deidentified_export()?;
     let done = write_file(out, |w| session.export_deidentified(format, w))?;
     println!(
-        "de-identified export ({}): {} patients ({} left out: research consent withdrawn), {} visits, {} vital signs, \
-         {} list entries, {} bytes, to {}",
+        "de-identified export ({}) written to {}: patients {}, left out for a withdrawn research consent {}, \
+         visits {}, vital signs {}, list entries {}, bytes {}",
         format.as_str(),
+        out.display(),
         done.patients,
         done.excluded_withdrawn,
         done.visits,
         done.vitals,
         done.list_entries,
-        done.bytes,
-        out.display()
+        done.bytes
     );
     Ok(())
 }

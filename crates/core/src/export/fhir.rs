@@ -163,7 +163,8 @@ pub(crate) fn deidentified_patient(pseudonym: &str, sex: &str, birth_year: &str,
         "identifier": [{ "system": PSEUDONYM_SYSTEM, "value": pseudonym }],
         "gender": sex,
         "birthDate": (!over_89).then_some(birth_year),
-        "address": zip3.map(|z| json!([{ "postalCode": z, "country": "US" }])),
+        // The three-digit ZIP ("000": withheld) in the only place R4 has for it.
+        "address": zip3.map(|z| json!([{ "postalCode": z }])),
     }))
 }
 
