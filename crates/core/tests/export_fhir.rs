@@ -402,3 +402,18 @@ fn the_export_is_audited_with_the_patient_before_the_first_byte_and_a_failed_wri
     assert!(seen[0].3.contains("pdf") && seen[0].3.contains("access request"), "{seen:?}");
     assert_eq!((seen[1].0, seen[1].1), (Outcome::Failed, Some(p.id)));
 }
+
+#[test]
+fn an_export_needs_the_password_entered_in_the_last_five_minutes() {
+    let w = world();
+    let mut pat = provider(&w);
+    let p = pat.register_patient(&person("Grace", "Hopper")).unwrap();
+    w.clock.advance(chrono::Duration::minutes(6));
+    let mut out = Vec::new();
+    let r = pat.export_patient(p.id, PatientExportFormat::Fhir, ExportPurpose::PatientAccess, &mut out);
+    assert!(matches!(r, Err(CoreError::PasswordNeeded)), "{r:?}");
+    assert!(out.is_empty());
+    pat.reauthenticate(&pw(PROVIDER_NEW_PW)).unwrap();
+    pat.export_patient(p.id, PatientExportFormat::Fhir, ExportPurpose::PatientAccess, &mut out).unwrap();
+    assert!(!out.is_empty());
+}
