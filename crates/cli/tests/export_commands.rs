@@ -119,7 +119,11 @@ fn chartvault(vault: &Path, user: &str, args: &[&str]) -> Run {
         .spawn()
         .expect("the binary runs");
     let line = format!("{}\n", own_password(user));
-    child.stdin.take().expect("piped").write_all(line.as_bytes()).expect("stdin");
+    // A command refused by clap exits before it reads its input.
+    match child.stdin.take().expect("piped").write_all(line.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {e}"),
+        _ => {}
+    }
     let out = child.wait_with_output().expect("it finishes");
     let run = Run {
         code: out.status.code().unwrap_or(-1),

@@ -19,7 +19,8 @@ use std::io::Write;
 use chrono::{Datelike, NaiveDate};
 
 use super::DeidSummary;
-use super::fhir::{self, Bundle, Detail};
+use super::fhir::{self, Detail};
+use super::fhir_bundle::Bundle;
 use super::record::{PatientRecord, in_error};
 use super::writing::{failed, random_uuid, urn};
 use crate::Result;

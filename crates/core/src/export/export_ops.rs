@@ -11,7 +11,7 @@ use rand::seq::SliceRandom;
 use super::deid::{self, Extract};
 use super::record::PatientRecord;
 use super::writing::Counting;
-use super::{DeidFormat, DeidSummary, ExportPurpose, ExportSummary, PatientExportFormat, fhir, summary};
+use super::{DeidFormat, DeidSummary, ExportPurpose, ExportSummary, PatientExportFormat, fhir_bundle, summary};
 use super::{summary_html, summary_pdf};
 use crate::access::Permission;
 use crate::audit::{Action, Event, Outcome};
@@ -78,7 +78,9 @@ impl Session {
         let mut counting = Counting::new(out);
         let written =
             match format {
-                PatientExportFormat::Fhir => fhir::write_patient_bundle(&rec, self.vault()?.conn(), now, &mut counting),
+                PatientExportFormat::Fhir => {
+                    fhir_bundle::write_patient_bundle(&rec, self.vault()?.conn(), now, &mut counting)
+                }
                 PatientExportFormat::Html => summary_html::write(&summary::build(&rec, &clinic, now), &mut counting)
                     .map(|()| rec.attachments.len()),
                 PatientExportFormat::Pdf => summary_pdf::write(&summary::build(&rec, &clinic, now), &mut counting)

@@ -1,6 +1,5 @@
-//! FHIR R4 JSON: the resources of a patient's record, and a bundle of type
-//! `collection` written entry by entry, so that an attachment's bytes are
-//! streamed in as base64 and never held whole.
+//! FHIR R4 JSON: the resources of a patient's record (the bundle that
+//! holds them is written by `fhir_bundle.rs`).
 //!
 //! Choices: every entry is named by a random `urn:uuid:` (its `fullUrl`)
 //! and referred to by it; resources carry no `id`. A visit's note (draft or
@@ -8,16 +7,11 @@
 //! visit's `Encounter` (the SOAP sections, then the addenda, in one text).
 //! Vital signs follow the vital-signs profile's LOINC codes and UCUM units.
 
-use std::io::Write;
-
 use base64::engine::general_purpose::STANDARD;
-use base64::write::EncoderWriter;
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
 use super::record::{PatientRecord, in_error, soap_sections};
-use super::writing::{failed, put, urn};
-use crate::Result;
 use crate::records::consents::{ConsentScope, ConsentStatus};
 use crate::records::lists::ChartEntry;
 use crate::records::visits::{Addendum, Note, Visit, VisitKind, Vitals, VitalsRecord};
@@ -78,7 +72,7 @@ fn concept(system: &str, code: &str, display: &str) -> Value {
 
 /// FHIR JSON has no nulls and no empty arrays or objects: builders write
 /// `Option`s freely and this drops what is absent.
-fn tidy(v: Value) -> Value {
+pub(crate) fn tidy(v: Value) -> Value {
     match v {
         Value::Object(map) => {
             let kept: Map<String, Value> =
@@ -272,7 +266,13 @@ pub(crate) fn note_text(note: &Note, addenda: &[Addendum], rec: &PatientRecord) 
 }
 
 /// A visit's note as a DocumentReference whose context is its Encounter.
-fn note_document(note: &Note, addenda: &[Addendum], rec: &PatientRecord, subject: &str, encounter: &str) -> Value {
+pub(crate) fn note_document(
+    note: &Note,
+    addenda: &[Addendum],
+    rec: &PatientRecord,
+    subject: &str,
+    encounter: &str,
+) -> Value {
     let text = note_text(note, addenda, rec);
     tidy(json!({
         "resourceType": "DocumentReference",
@@ -412,9 +412,9 @@ pub(crate) fn consent(c: &Consent, subject: &str, today: NaiveDate) -> Value {
 }
 
 /// An attachment as a DocumentReference, without its bytes (written after
-/// `content.attachment` is opened, see [`Bundle::entry_with_data`]), and
+/// `content.attachment` is opened, see [`super::fhir_bundle::Bundle::entry_with_data`]), and
 /// that attachment's members.
-fn attachment_document(a: &Attachment, subject: &str) -> (Value, Value) {
+pub(crate) fn attachment_document(a: &Attachment, subject: &str) -> (Value, Value) {
     let resource = tidy(json!({
         "resourceType": "DocumentReference",
         "status": "current",
@@ -430,129 +430,4 @@ fn attachment_document(a: &Attachment, subject: &str) -> (Value, Value) {
         "creation": instant(a.added_at),
     });
     (resource, attachment)
-}
-
-/// A bundle written entry by entry.
-pub(crate) struct Bundle<'a> {
-    out: &'a mut dyn Write,
-    entries: usize,
-}
-
-/// Writes `object` without its closing brace, so that members can follow.
-fn open_object(out: &mut dyn Write, object: &Value) -> Result<()> {
-    let bytes = serde_json::to_vec(object).map_err(failed)?;
-    debug_assert_eq!(bytes.last(), Some(&b'}'));
-    put(out, &bytes[..bytes.len() - 1])
-}
-
-impl<'a> Bundle<'a> {
-    /// Writes the bundle's own members; `timestamp` is left out of a
-    /// de-identified bundle (a date of its making is a date all the same).
-    pub(crate) fn start(out: &'a mut dyn Write, timestamp: Option<DateTime<Utc>>) -> Result<Bundle<'a>> {
-        let head = tidy(json!({
-            "resourceType": "Bundle",
-            "identifier": { "system": "urn:ietf:rfc:3986", "value": urn()? },
-            "type": "collection",
-            "timestamp": timestamp.map(instant),
-        }));
-        open_object(out, &head)?;
-        Ok(Bundle { out, entries: 0 })
-    }
-
-    fn open_entry(&mut self, full_url: &str) -> Result<()> {
-        put(self.out, if self.entries == 0 { b",\"entry\":[" } else { b"," })?;
-        self.entries += 1;
-        put(self.out, b"{\"fullUrl\":")?;
-        serde_json::to_writer(&mut *self.out, full_url).map_err(failed)?;
-        put(self.out, b",\"resource\":")
-    }
-
-    /// Adds an entry.
-    pub(crate) fn entry(&mut self, full_url: &str, resource: &Value) -> Result<()> {
-        self.open_entry(full_url)?;
-        serde_json::to_writer(&mut *self.out, resource).map_err(failed)?;
-        put(self.out, b"}")
-    }
-
-    /// Adds a resource whose `content[0].attachment.data` is written by
-    /// `data` through a base64 encoder, a chunk at a time.
-    pub(crate) fn entry_with_data(
-        &mut self,
-        full_url: &str,
-        resource: &Value,
-        attachment: &Value,
-        data: impl FnOnce(&mut dyn Write) -> Result<u64>,
-    ) -> Result<u64> {
-        self.open_entry(full_url)?;
-        open_object(self.out, resource)?;
-        put(self.out, b",\"content\":[{\"attachment\":")?;
-        open_object(self.out, attachment)?;
-        put(self.out, b",\"data\":\"")?;
-        let mut encoder = EncoderWriter::new(&mut *self.out, &STANDARD);
-        let n = data(&mut encoder)?;
-        encoder.finish().map_err(failed)?;
-        drop(encoder);
-        put(self.out, b"\"}}]}}")?;
-        Ok(n)
-    }
-
-    /// Closes the bundle; returns the number of entries.
-    pub(crate) fn finish(self) -> Result<usize> {
-        put(self.out, if self.entries == 0 { b"}" } else { b"]}" })?;
-        self.out.flush().map_err(failed)?;
-        Ok(self.entries)
-    }
-}
-
-/// Writes patient `rec`'s whole record as a bundle; attachments' bytes
-/// read from `conn` as they are written. Returns the attachments written.
-pub(crate) fn write_patient_bundle(
-    rec: &PatientRecord,
-    conn: &chartvault_seal::rusqlite::Connection,
-    now: DateTime<Utc>,
-    out: &mut dyn Write,
-) -> Result<usize> {
-    let mut bundle = Bundle::start(out, Some(now))?;
-    let subject = urn()?;
-    bundle.entry(&subject, &patient(&rec.patient, &rec.identifiers))?;
-    for v in &rec.visits {
-        let enc = urn()?;
-        let provider = v.visit.provider_id.map(|id| rec.user(id));
-        bundle.entry(&enc, &encounter(&v.visit, &subject, provider.as_deref(), Detail::Full))?;
-        for vitals in &v.vitals {
-            for o in vital_observations(vitals, &subject, &enc, Detail::Full) {
-                bundle.entry(&urn()?, &o)?;
-            }
-        }
-        if let Some(note) = &v.note {
-            bundle.entry(&urn()?, &note_document(note, &v.addenda, rec, &subject, &enc))?;
-        }
-    }
-    for e in &rec.problems {
-        bundle.entry(&urn()?, &condition(e, &subject, Detail::Full))?;
-    }
-    for e in &rec.allergies {
-        bundle.entry(&urn()?, &allergy(e, &subject, Detail::Full))?;
-    }
-    for e in &rec.medications {
-        bundle.entry(&urn()?, &medication(e, &subject, Detail::Full))?;
-    }
-    let today = now.date_naive();
-    for c in &rec.consents {
-        bundle.entry(&urn()?, &consent(c, &subject, today))?;
-    }
-    for a in &rec.attachments {
-        let (resource, attachment) = attachment_document(a, &subject);
-        let written = bundle.entry_with_data(&urn()?, &resource, &attachment, |w| {
-            crate::records::attachments::copy_out(conn, a.id, w)
-        })?;
-        if written != a.size {
-            return Err(crate::CoreError::Damaged {
-                path: std::path::PathBuf::from("the vault"),
-                what: "an attachment's stored size",
-            });
-        }
-    }
-    bundle.finish()?;
-    Ok(rec.attachments.len())
 }

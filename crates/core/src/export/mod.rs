@@ -11,6 +11,7 @@
 mod deid;
 mod export_ops;
 mod fhir;
+mod fhir_bundle;
 mod record;
 mod summary;
 mod summary_html;
