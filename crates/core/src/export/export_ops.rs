@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 
 use super::deid::{self, Extract};
 use super::record::PatientRecord;
-use super::writing::Counting;
+use super::writing::{self, Counting};
 use super::{DeidFormat, DeidSummary, ExportPurpose, ExportSummary, PatientExportFormat, fhir_bundle, summary};
 use super::{summary_html, summary_pdf};
 use crate::access::Permission;
@@ -86,6 +86,7 @@ impl Session {
                 PatientExportFormat::Pdf => summary_pdf::write(&summary::build(&rec, &clinic, now), &mut counting)
                     .map(|()| rec.attachments.len()),
             };
+        let written = written.and_then(|n| counting.flush().map(|()| n).map_err(writing::failed));
         let bytes = counting.bytes;
         match written {
             Ok(attachments) => Ok(ExportSummary { patient_id, format, purpose, bytes, attachments }),
@@ -95,7 +96,10 @@ impl Session {
                     .patient(patient_id)
                     .outcome(Outcome::Failed)
                     .detail(format!("{what}: stopped after {bytes} bytes"));
-                self.audit(&failed)?;
+                // The export was audited before it began; the failure is
+                // recorded as well where the vault still takes it, and the
+                // person is told why the export failed, not why that did.
+                let _ = self.audit(&failed);
                 Err(e)
             }
         }
@@ -172,7 +176,8 @@ impl Session {
                 .target("deidentified", format.as_str())
                 .outcome(Outcome::Failed)
                 .detail(format!("{what}: stopped after {} bytes", counts.bytes));
-            self.audit(&failed)?;
+            // As for a patient's export: the failure is told, its audit best effort.
+            let _ = self.audit(&failed);
             return Err(e);
         }
         Ok(counts)

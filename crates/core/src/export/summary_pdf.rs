@@ -176,9 +176,7 @@ fn labelled(lines: &mut Vec<Line>, label: &str, value: &str, x: f32, size: f32) 
 /// The body's lines, in order.
 fn lay_out(s: &Summary) -> Vec<Line> {
     let mut lines = Vec::new();
-    let mut title = Line::plain(MARGIN, 16.0, Font::Bold, format!("Patient summary: {}", s.patient));
-    title.gap = 0.0;
-    lines.push(title);
+    lines.push(Line::plain(MARGIN, 16.0, Font::Bold, format!("Patient summary: {}", s.patient)));
     for section in &s.sections {
         let mut heading = Line::plain(MARGIN, 13.0, Font::Bold, section.heading.to_uppercase());
         heading.gap = 10.0;
