@@ -74,6 +74,8 @@ impl From<CoreError> for Failure {
             | CoreError::InvalidClinicalField { .. }
             | CoreError::AttachmentRefused { .. }
             | CoreError::AttachmentTooLarge { .. } => USAGE,
+            // The export's file is removed; the message says why it failed.
+            CoreError::ExportWrite(_) => OTHER,
             _ => OTHER,
         };
         Failure { code, message: e.to_string() }
