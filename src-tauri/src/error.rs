@@ -131,7 +131,7 @@ impl From<CoreError> for IpcError {
             | CoreError::EmergencyDurationOutOfRange { .. }
             | CoreError::NotEmergencyGrantable(_)
             | CoreError::QrCode(_) => ErrorCode::Invalid,
-            CoreError::Io { .. } | CoreError::Csv(_) => ErrorCode::Io,
+            CoreError::Io { .. } | CoreError::Csv(_) | CoreError::ExportWrite(_) => ErrorCode::Io,
             CoreError::Damaged { .. }
             | CoreError::SchemaTooNew { .. }
             | CoreError::AuditKeyCorrupt { .. }

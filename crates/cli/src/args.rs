@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// Exit codes: 0 done, 1 other error, 2 usage, 3 wrong credentials,
 /// 4 locked out (or wait before trying again), 5 damaged or foreign vault,
-/// 6 permission denied, 7 vault in use by another program.
+/// 6 permission denied (or a consent the export needs is missing), 7 vault
+/// in use by another program.
 #[derive(Debug, Parser)]
 #[command(name = "chartvault", version, about, long_about = None)]
 pub struct Cli {
@@ -57,9 +58,12 @@ pub enum Command {
     /// Your own account: password, authenticator, recovery codes.
     #[command(subcommand)]
     Account(AccountCommand),
-    /// Patients: find, show, register.
+    /// Patients: find, show, register, export.
     #[command(subcommand)]
     Patient(PatientCommand),
+    /// Exports of more than one patient.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Reseal every page under a new data key.
     Rekey,
     /// Open the vault with the recovery code and set a new password for an
@@ -228,5 +232,35 @@ pub enum PatientCommand {
         /// A restricted record (staff, VIP).
         #[arg(long)]
         restricted: bool,
+    },
+    /// Export a patient's whole record (an access or portability request,
+    /// or sharing with a data-sharing consent): a FHIR R4 bundle or a
+    /// printable summary. Never overwrites a file. Audited.
+    Export {
+        /// The patient's id (as `find` prints it).
+        id: i64,
+        /// fhir, html or pdf.
+        #[arg(long, value_enum)]
+        format: crate::exports::PatientFormat,
+        /// access (the patient's own request) or sharing (needs consent).
+        #[arg(long, value_enum, default_value = "access")]
+        purpose: crate::exports::Purpose,
+        /// Write to this file (it must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A de-identified extract of every patient (HIPAA Safe Harbor) for
+    /// research: auditors. Never overwrites a file. Audited.
+    Deid {
+        /// csv or fhir.
+        #[arg(long, value_enum)]
+        format: crate::exports::DeidFileFormat,
+        /// Write to this file (it must not exist).
+        #[arg(long)]
+        out: PathBuf,
     },
 }

@@ -58,7 +58,8 @@ impl From<CoreError> for Failure {
             | CoreError::TotpEnrolmentRequired
             | CoreError::MustChangePassword
             | CoreError::NotOnYourself
-            | CoreError::PasswordNeeded => DENIED,
+            | CoreError::PasswordNeeded
+            | CoreError::ConsentRequired { .. } => DENIED,
             CoreError::WrongPassword | CoreError::Totp(_) | CoreError::Locked => CREDENTIALS,
             CoreError::SchemaTooNew { .. }
             | CoreError::Damaged { .. }
@@ -73,6 +74,8 @@ impl From<CoreError> for Failure {
             | CoreError::InvalidClinicalField { .. }
             | CoreError::AttachmentRefused { .. }
             | CoreError::AttachmentTooLarge { .. } => USAGE,
+            // The export's file is removed; the message says why it failed.
+            CoreError::ExportWrite(_) => OTHER,
             _ => OTHER,
         };
         Failure { code, message: e.to_string() }

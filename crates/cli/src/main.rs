@@ -8,6 +8,7 @@
 
 mod args;
 mod exit;
+mod exports;
 mod patients;
 mod run;
 mod secrets;

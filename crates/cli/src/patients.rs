@@ -1,4 +1,4 @@
-//! `chartvault patient find|show|add`: the records from the command line,
+//! `chartvault patient find|show|add` (and `export`, in `exports.rs`): the records from the command line,
 //! through the same core operations (permissions, restriction and audit)
 //! as the desktop app.
 
@@ -119,6 +119,9 @@ pub fn patient(session: &mut chartvault_core::session::Session, c: &PatientComma
             let p = session.register_patient(&fields)?;
             println!("registered patient {} as {}", p.id, printable(&p.mrn));
             Ok(())
+        }
+        PatientCommand::Export { id, format, purpose, out } => {
+            crate::exports::patient_export(session, *id, *format, *purpose, out)
         }
     }
 }

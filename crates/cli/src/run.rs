@@ -158,6 +158,9 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
         }
         Command::Audit(c) => audit(session, c),
         Command::Patient(c) => crate::patients::patient(session, c),
+        Command::Export(crate::args::ExportCommand::Deid { format, out }) => {
+            crate::exports::deid_export(session, *format, out)
+        }
         Command::Account(c) => account(session, c, secrets),
         Command::Rekey => {
             let bar = progress_bar("resealing every page under a new data key");

@@ -209,6 +209,10 @@ pub enum CoreError {
     /// These two records cannot be merged (or the merge undone) as they are.
     #[error("{0}; nothing was changed")]
     MergeRefused(&'static str),
+    /// Writing an export failed part way: what was written is incomplete
+    /// and must be thrown away (the command line removes its file).
+    #[error("writing the export failed ({0}); the file is incomplete and must not be used")]
+    ExportWrite(#[source] std::io::Error),
     /// Long work stopped at the person's request, before it changed anything.
     #[error("stopped at your request; nothing was changed")]
     Cancelled,

@@ -1,7 +1,8 @@
 //! The clinic domain of Chartvault, over the sealed store: who may do what,
 //! and the record of what was done.
 //!
-//! A plain library: no Tauri, no JSON at its surface. The desktop app and
+//! A plain library: no Tauri, no JSON at its surface (JSON is only the
+//! format of an export file, written to a `std::io::Write`). The desktop app and
 //! the `chartvault` command both call it. Every operation on clinic data
 //! takes an authenticated session and checks the permission itself;
 //! writes take a `&Transaction`, reads a `&Connection`.
@@ -14,6 +15,7 @@ pub mod clock;
 pub mod db;
 mod emergency_ops;
 mod error;
+pub mod export;
 pub mod failure_queue;
 mod files;
 pub mod init;
