@@ -120,7 +120,7 @@ ipc! {
         VitalsView, VitalsArgs, VitalsRecordView, AddendumView, VisitView, FieldSpecView, ListSpecView, FieldValue,
         ChartEntryView, ListArgs, AddEntryArgs, UpdateEntryArgs, EntryArgs, HistoryView, AttachmentView,
         AttachmentArgs, SaveAttachmentArgs, SavedFile, ConsentView, ConsentArgs, ConsentIdArgs, MergeArgs, MergeIdArgs,
-        MergeDone, MergeView, EraseArgs,
+        MergeDone, MergeView, EraseArgs, PatientExportArgs, DeidExportArgs, DeidExportDone,
     ];
     raw: [chart::add_attachment, chart::attachment_bytes];
     commands: [
@@ -194,6 +194,8 @@ ipc! {
         chart::patient_merges(PatientArgs) -> Vec<MergeView>;
         chart::undo_merge(MergeIdArgs) -> MergeDone;
         chart::erase_patient(EraseArgs) -> ();
+        exports::export_patient(PatientExportArgs) -> SavedFile;
+        exports::export_deidentified(DeidExportArgs) -> DeidExportDone;
     ]
 }
 

@@ -147,3 +147,36 @@ pub struct EraseArgs {
     /// The request's reference (a case number, not a name).
     pub reference: String,
 }
+
+/// Exporting one patient's record to a file.
+#[derive(Debug, Deserialize, TS)]
+pub struct PatientExportArgs {
+    /// The patient.
+    pub id: i64,
+    /// `fhir` (R4 JSON bundle), `html` or `pdf` (printable summary).
+    pub format: String,
+    /// `access` (the patient's own request) or `sharing` (needs a data-sharing consent in force).
+    pub purpose: String,
+    /// The file to write (empty: a new file in the Documents folder).
+    pub path: String,
+}
+
+/// The de-identified export (Safe Harbor) to a file.
+#[derive(Debug, Deserialize, TS)]
+pub struct DeidExportArgs {
+    /// `csv` or `fhir`.
+    pub format: String,
+    /// The file to write (empty: a new file in the Documents folder).
+    pub path: String,
+}
+
+/// A de-identified export written.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DeidExportDone {
+    /// Where.
+    pub path: String,
+    /// Patients in it.
+    pub patients: u64,
+    /// Patients left out for a withdrawn research consent.
+    pub excluded_withdrawn: u64,
+}

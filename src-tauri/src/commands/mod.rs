@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod chart;
+pub mod exports;
 pub mod records;
 pub mod session;
 pub mod users;

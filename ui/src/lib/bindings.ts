@@ -1247,6 +1247,48 @@ id: number,
  */
 reference: string, };
 
+export type PatientExportArgs = { 
+/**
+ * The patient.
+ */
+id: number, 
+/**
+ * `fhir` (R4 JSON bundle), `html` or `pdf` (printable summary).
+ */
+format: string, 
+/**
+ * `access` (the patient's own request) or `sharing` (needs a data-sharing consent in force).
+ */
+purpose: string, 
+/**
+ * The file to write (empty: a new file in the Documents folder).
+ */
+path: string, };
+
+export type DeidExportArgs = { 
+/**
+ * `csv` or `fhir`.
+ */
+format: string, 
+/**
+ * The file to write (empty: a new file in the Documents folder).
+ */
+path: string, };
+
+export type DeidExportDone = { 
+/**
+ * Where.
+ */
+path: string, 
+/**
+ * Patients in it.
+ */
+patients: number, 
+/**
+ * Patients left out for a withdrawn research consent.
+ */
+excluded_withdrawn: number, };
+
 /** The app's commands. */
 export const commands = {
   status: (): Promise<Status> => call("status"),
@@ -1319,4 +1361,6 @@ export const commands = {
   patientMerges: (args: PatientArgs): Promise<Array<MergeView>> => call("patient_merges", { args }),
   undoMerge: (args: MergeIdArgs): Promise<MergeDone> => call("undo_merge", { args }),
   erasePatient: (args: EraseArgs): Promise<null> => call("erase_patient", { args }),
+  exportPatient: (args: PatientExportArgs): Promise<SavedFile> => call("export_patient", { args }),
+  exportDeidentified: (args: DeidExportArgs): Promise<DeidExportDone> => call("export_deidentified", { args }),
 };

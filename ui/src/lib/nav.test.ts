@@ -21,6 +21,7 @@ describe("navigation", () => {
   it("offers a screen only with a permission that makes it useful, and My account always", () => {
     expect(navFor(me([])).map((n) => n.view)).toEqual(["account"]);
     expect(navFor(me(["audit_read"])).map((n) => n.view)).toEqual(["audit", "account"]);
+    expect(navFor(me(["audit_read", "deidentified_export"])).map((n) => n.view)).toEqual(["audit", "research", "account"]);
     expect(navFor(me(["patient_read"])).map((n) => n.view)).toEqual(["patients", "account"]);
     const admin = navFor(me(["user_admin", "policy_admin", "audit_read", "emergency_review"])).map((n) => n.view);
     expect(admin).toEqual(["users", "emergency", "audit", "settings", "account"]);

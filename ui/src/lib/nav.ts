@@ -3,7 +3,7 @@
 // refusal core gives.
 import type { Me } from "./bindings";
 
-export type View = "patients" | "users" | "emergency" | "audit" | "settings" | "account";
+export type View = "patients" | "users" | "emergency" | "audit" | "research" | "settings" | "account";
 
 export interface NavItem {
   view: View;
@@ -17,6 +17,7 @@ export const NAV: NavItem[] = [
   { view: "users", label: "Users", needs: "user_admin" },
   { view: "emergency", label: "Emergency access", needs: "emergency_review" },
   { view: "audit", label: "Audit trail", needs: "audit_read" },
+  { view: "research", label: "De-identified export", needs: "deidentified_export" },
   { view: "settings", label: "Settings", needs: "policy_admin" },
   { view: "account", label: "My account", needs: null },
 ];
