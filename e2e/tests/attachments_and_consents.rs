@@ -1,7 +1,10 @@
 //! Attachments and consents, end to end in WebKit: a provider adds a PNG
 //! and a PDF to a chart and previews both (the image decoded, the PDF's
 //! page drawn), a program named `.pdf` is refused with the reason, a copy
-//! is saved to a file; a data-sharing consent is recorded and withdrawn.
+//! is saved to a file; a data-sharing consent is recorded and withdrawn;
+//! the record is exported as a FHIR bundle for the patient (sharing refused
+//! without the consent), and an auditor exports the de-identified extract,
+//! which names no one.
 //! Each screen photographed and checked with axe.
 
 use chartvault_e2e::{App, AppHome, add_users, make_vault};
@@ -10,6 +13,8 @@ use serde_json::json;
 const ADMIN_PW: &str = "Violet kettle 47 marching north";
 const PAT_FIRST: &str = "Granite owls count the tides";
 const PAT_PW: &str = "Saffron kites drift past Lyon";
+const AUD_FIRST: &str = "Amber lanterns guard the quay";
+const AUD_PW: &str = "Quiet ferns outgrow the ledger";
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -56,7 +61,12 @@ async fn look(app: &App, name: &str) {
 async fn a_provider_attaches_and_previews_files_and_records_consents() {
     let home = AppHome::new();
     let secret = make_vault(&home.default_vault(), "Harbour Clinic", ADMIN_PW);
-    add_users(&home.default_vault(), ADMIN_PW, &secret, &[("pat", "provider", PAT_FIRST)]);
+    add_users(
+        &home.default_vault(),
+        ADMIN_PW,
+        &secret,
+        &[("pat", "provider", PAT_FIRST), ("aud", "auditor", AUD_FIRST)],
+    );
     let files = tempfile::tempdir().unwrap();
     let png = files.path().join("insurance card.png");
     std::fs::write(&png, PNG).unwrap();
@@ -157,5 +167,51 @@ async fn a_provider_attaches_and_previews_files_and_records_consents() {
     look(&app, "43-consents").await;
     app.click_button("Record withdrawal of Data sharing consent").await;
     app.wait_text(r#"[data-testid="consents"]"#, "Withdrawn").await;
+
+    // Exported for sharing: refused, the consent was withdrawn. For the
+    // patient's own request: a FHIR bundle with the record in it.
+    app.click_button("Details").await;
+    let bundle = files.path().join("zoe.fhir.json");
+    app.fill("export-file", &bundle.display().to_string()).await;
+    app.choose("export-purpose", "sharing").await;
+    app.click_button("Export").await;
+    let refused = app.wait_text(r#"[role="alert"]"#, "consent").await;
+    assert!(refused.contains("data sharing"), "{refused}");
+    assert!(!bundle.exists(), "no file is made when the export is refused");
+    app.choose("export-purpose", "access").await;
+    app.click_button("Export").await;
+    app.wait_text(r#"[data-testid="export-done"]"#, "zoe.fhir.json").await;
+    look(&app, "44-chart-export").await;
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    assert_eq!(json["resourceType"], "Bundle");
+    let kinds: Vec<&str> =
+        json["entry"].as_array().unwrap().iter().map(|e| e["resource"]["resourceType"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"Patient") && kinds.contains(&"Consent"), "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "DocumentReference").count(), 2, "both attachments: {kinds:?}");
+    assert!(json.to_string().contains("Müller"), "the patient's name as written");
+    app.click_button("Sign out").await;
+
+    // The auditor's de-identified extract names no one.
+    app.wait_for(r#"[data-screen="login"]"#).await;
+    app.fill("login-username", "aud").await;
+    app.fill("login-password", AUD_FIRST).await;
+    app.click_button("Sign in").await;
+    app.wait_for(r#"[data-screen="forced-password"]"#).await;
+    app.fill("old-password", AUD_FIRST).await;
+    app.fill("new-password", AUD_PW).await;
+    app.wait_text("#new-password-rating", "accepted").await;
+    app.fill("new-password-confirm", AUD_PW).await;
+    app.click_button("Change password").await;
+    app.go("research").await;
+    let extract = files.path().join("research.csv");
+    app.fill("deid-path", &extract.display().to_string()).await;
+    app.click_button("Export").await;
+    app.wait_text(r#"[data-testid="deid-done"]"#, ": 1 patient.").await;
+    look(&app, "45-deidentified-export").await;
+    let csv = std::fs::read_to_string(&extract).unwrap();
+    for identifying in ["Müller", "Zoë", "MRN-000001", "1984-02-29", "insurance card"] {
+        assert!(!csv.contains(identifying), "{identifying} left the vault:\n{csv}");
+    }
+    assert!(csv.contains("1984"), "the birth year stays");
     app.close().await;
 }
