@@ -201,7 +201,23 @@ fn erasure_removes_every_row_of_the_record_and_its_merged_duplicate_and_its_sear
     let e = &trail[0].event;
     let text = format!("{:?} {:?}", e.detail, e.changes);
     assert!(text.contains("REQ-2030-17") && !text.contains("Hopper") && !text.contains("MRN"), "{text}");
-    ada.audit_verify(None).unwrap();
+
+    // Every earlier entry is still there and chained, but what it said of
+    // the erased patient no longer opens.
+    let everything = ada.audit_list(&Filter::default()).unwrap();
+    let about = |id: i64| everything.iter().filter(move |e| e.event.patient_id == Some(id));
+    assert!(about(kept).count() > 5 && about(dup).count() > 5, "the entries stay");
+    let all_text: String = everything.iter().map(|e| format!("{:?} {:?}\n", e.event.detail, e.event.changes)).collect();
+    for gone in ["Hopper", "Hoper", "9434765919", "P123", "555-0100", "xylophonist", "card.png", "MRN-000001"] {
+        assert!(!all_text.contains(gone), "{gone} is still readable in the trail");
+    }
+    assert!(
+        about(kept).any(|e| e.event.changes.iter().any(|c| c.new.as_deref() == Some(chartvault_core::audit::ERASED))),
+        "values read as erased"
+    );
+    assert!(all_text.contains("Byron"), "another patient's entries still read");
+    let report = ada.audit_verify(None).unwrap();
+    assert!(report.is_ok(), "the chain is whole: {report:?}");
 }
 
 #[test]

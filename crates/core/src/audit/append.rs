@@ -42,7 +42,8 @@ pub fn append(
             (next, hash)
         }
     };
-    let (fields, change_rows) = entry_values(seq, actor, workstation, at, event);
+    let event = super::subject::sealed(tx, seq, event)?;
+    let (fields, change_rows) = entry_values(seq, actor, workstation, at, &event);
     let hash = ChainInput::new(ValueRef::Blob(&prev_hash), &fields, &change_rows).hash(key, seq);
     insert_row(tx, fields, change_rows, prev_hash, hash)?;
     Ok(seq)

@@ -73,6 +73,7 @@ mod event;
 mod export;
 mod key;
 mod query;
+mod subject;
 mod verify;
 mod workstation;
 
@@ -85,5 +86,6 @@ pub use event::{Actor, ChainHead, Change, Entry, Event};
 pub use export::{CSV_HEADER, export_csv, render_changes};
 pub use key::{AUDIT_KEY_NAME, AuditKey};
 pub use query::{Filter, Order, query};
+pub use subject::ERASED;
 pub use verify::{Problem, ProblemKind, Report, verify, verify_against, verify_with_progress};
 pub use workstation::{WORKSTATION_ID_FILE, Workstation};

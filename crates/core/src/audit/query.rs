@@ -112,7 +112,7 @@ pub(super) fn for_each_entry(conn: &Connection, filter: &Filter, f: &mut dyn FnM
         entry.event.changes = changes_stmt
             .query_map([entry.seq], |r| Ok(Change { field: r.get(0)?, old: r.get(1)?, new: r.get(2)? }))?
             .collect::<Result<_, _>>()?;
-        f(entry)?;
+        f(super::subject::opened(conn, entry)?)?;
     }
     Ok(())
 }

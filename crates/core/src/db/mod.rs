@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "chart_lists", include_str!("migrations/0007_chart_lists.sql")),
     (8, "attachments_consents", include_str!("migrations/0008_attachments_consents.sql")),
     (9, "merge_erasure", include_str!("migrations/0009_merge_erasure.sql")),
+    (10, "audit_subjects", include_str!("migrations/0010_audit_subjects.sql")),
 ];
 
 /// The schema version this build writes.

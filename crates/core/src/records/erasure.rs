@@ -1,14 +1,16 @@
 //! Erasure of a patient's record on request, where the law allows: every
 //! row of the record deleted with SQLite's secure delete (freed space
 //! overwritten before its page is sealed again), the search index rebuilt
-//! so no segment keeps the terms, the log checkpointed and truncated, and
-//! one audit entry that names no one.
+//! so no segment keeps the terms, the log checkpointed and truncated, the
+//! patient's audit key deleted — earlier entries about them stay in the
+//! chain, but what they said of the patient no longer opens (see
+//! `audit/subject.rs`) — and one audit entry that names no one.
 //!
 //! What it cannot reach is stated, not hidden: audit entries written before
-//! the erasure keep the values they recorded (the trail is append-only and
-//! chained: removing them would break the evidence the clinic must keep),
-//! emergency-access grants stay (who opened which record number, and why),
-//! and backups made before it still hold the record until they expire.
+//! per-patient sealing existed (schema version 10) keep their values in
+//! clear, emergency-access grants stay (who opened which record number, and
+//! the reason given), and backups made before the erasure still hold the
+//! record until they expire.
 
 use chartvault_seal::rusqlite::Transaction;
 
@@ -43,6 +45,9 @@ const DELETIONS: &[&str] = &[
     "DELETE FROM attachments WHERE patient_id IN (SELECT patient_id FROM erasure_in_progress)",
     "DELETE FROM consents WHERE patient_id IN (SELECT patient_id FROM erasure_in_progress)",
     "DELETE FROM patient_identifiers WHERE patient_id IN (SELECT patient_id FROM erasure_in_progress)",
+    // Earlier audit entries about the patient keep their place and hash;
+    // without this key their personal values no longer open.
+    "DELETE FROM audit_subject_keys WHERE patient_id IN (SELECT patient_id FROM erasure_in_progress)",
     "DELETE FROM patient_merge_moves WHERE merge_id IN (SELECT id FROM patient_merges
         WHERE kept_id IN (SELECT patient_id FROM erasure_in_progress) OR duplicate_id IN (SELECT patient_id FROM erasure_in_progress))",
     "DELETE FROM patient_merges WHERE kept_id IN (SELECT patient_id FROM erasure_in_progress)
