@@ -82,6 +82,38 @@ mod tests {
     }
 
     #[test]
+    fn a_chart_from_version_7_keeps_its_rows_and_guards_through_the_later_migrations() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        for (v, _, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 7) {
+            tx.execute_batch(sql).unwrap();
+            tx.execute_batch(&format!("PRAGMA user_version = {v};")).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO users (id, username, display_name, role, created_at, updated_at) VALUES (1, 'pat', 'Pat', 'provider', 't', 't');
+             INSERT INTO patients (mrn, given_name, family_name, date_of_birth, sex, created_at, updated_at)
+             VALUES ('MRN-000001', 'Grace', 'Hopper', '1906-12-09', 'female', 't', 't');
+             INSERT INTO visits (patient_id, started_at, kind, created_by, created_at) VALUES (1, 't', 'office', 1, 't');
+             INSERT INTO visit_notes (visit_id, subjective, updated_by, updated_at) VALUES (1, 'cobol compiler', 1, 't');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        let (postal, merged): (Option<String>, Option<i64>) = conn
+            .query_row("SELECT postal_code, merged_into FROM patients WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!((postal, merged), (None, None));
+        let found: i64 = conn
+            .query_row("SELECT rowid FROM patient_search WHERE patient_search MATCH 'cobol'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(found, 1, "the note is still found");
+        assert!(conn.execute("DELETE FROM patients WHERE id = 1", []).is_err(), "still never deleted");
+        assert!(conn.execute("DELETE FROM visit_notes", []).is_err(), "notes are still kept");
+        let n: i64 = conn.query_row("SELECT count(*) FROM audit_subject_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
     fn migrations_are_numbered_in_order_from_one() {
         for (i, (v, _, _)) in MIGRATIONS.iter().enumerate() {
             assert_eq!(*v, i as i64 + 1);
