@@ -72,7 +72,9 @@ impl From<CoreError> for Failure {
             | CoreError::InvalidPatientField { .. }
             | CoreError::InvalidClinicalField { .. }
             | CoreError::AttachmentRefused { .. }
-            | CoreError::AttachmentTooLarge { .. } => USAGE,
+            | CoreError::AttachmentTooLarge { .. }
+            | CoreError::ImportUnreadable { .. }
+            | CoreError::ImportTooLarge { .. } => USAGE,
             _ => OTHER,
         };
         Failure { code, message: e.to_string() }
