@@ -1,0 +1,109 @@
+//! The demo data generator on a real sealed vault: a seed makes the same
+//! patients (names, record numbers), another seed others; the counts are
+//! as asked and readable through the session's readers; one audit entry per
+//! batch; refused to those who do not hold a provider's permissions.
+
+mod common;
+
+use chartvault_core::CoreError;
+use chartvault_core::access::Permission;
+use chartvault_core::audit::{Action, Filter};
+use chartvault_core::demo::{DemoOptions, DemoProgress};
+use chartvault_core::records::ChartList;
+use chartvault_core::session::Session;
+use common::*;
+
+/// (MRN, given name, family name, date of birth) of every patient the
+/// session may see, by record number.
+fn roster(s: &mut Session) -> Vec<(String, String, String, String)> {
+    let mut all: Vec<_> = s
+        .find_patients("", true, 200)
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.mrn, h.given_name, h.family_name, h.date_of_birth.to_string()))
+        .collect();
+    all.sort();
+    all
+}
+
+fn generate(seed: u64) -> Vec<(String, String, String, String)> {
+    let w = world();
+    let mut pat = provider(&w);
+    let opts = DemoOptions { patients: 40, visits_per_patient: 2, seed, batch: 15 };
+    pat.generate_demo(&opts, &mut |_| {}).unwrap();
+    roster(&mut pat)
+}
+
+#[test]
+fn a_seed_makes_the_same_patients_and_another_seed_others() {
+    let a = generate(42);
+    assert!(a.len() >= 35, "most of the 40 are not restricted: {}", a.len());
+    assert_eq!(a[0].0, "MRN-000001");
+    assert_eq!(a, generate(42), "same seed, same patients");
+    let b = generate(43);
+    assert_ne!(a.iter().map(|p| &p.1).collect::<Vec<_>>(), b.iter().map(|p| &p.1).collect::<Vec<_>>());
+}
+
+#[test]
+fn the_counts_are_as_asked_the_charts_read_back_and_each_batch_is_audited_once() {
+    let w = world();
+    let mut pat = provider(&w);
+    let opts = DemoOptions { patients: 25, visits_per_patient: 4, seed: 7, batch: 10 };
+    let mut seen: Vec<DemoProgress> = Vec::new();
+    let r = pat.generate_demo(&opts, &mut |p| seen.push(*p)).unwrap();
+    assert_eq!((r.counts.patients, r.counts.visits), (25, 100));
+    assert_eq!(r.mrns, Some(("MRN-000001".to_owned(), "MRN-000025".to_owned())));
+    let done: Vec<(u64, u64)> = seen.iter().map(|p| (p.patients_done, p.visits_done)).collect();
+    assert_eq!(done, [(10, 40), (20, 80), (25, 100)]);
+    assert!(r.counts.signed_notes > 0 && r.counts.signed_notes <= r.counts.notes && r.counts.notes <= 100);
+    assert!(r.counts.vitals > 0 && r.counts.consents > 0 && r.counts.list_entries > 0);
+
+    let hits = pat.find_patients("", false, 200).unwrap();
+    let mut visits = 0;
+    let mut lists = 0;
+    for h in &hits {
+        visits += pat.patient_visits(h.id).unwrap().len();
+        for list in ChartList::ALL {
+            lists += pat.chart_entries(h.id, list).unwrap().len();
+        }
+        pat.consents(h.id).unwrap();
+        pat.attachments(h.id).unwrap();
+    }
+    assert_eq!(visits, hits.len() * 4, "every visible patient has 4 visits");
+    assert!(lists > 0);
+    let (id, note) = hits
+        .iter()
+        .find_map(|h| {
+            let visits = pat.patient_visits(h.id).unwrap();
+            visits.into_iter().find_map(|v| v.note).map(|n| (h.id, n.soap.assessment))
+        })
+        .expect("a note among 25 patients");
+    let word = note.split_whitespace().next().unwrap();
+    let found = pat.find_patients(word, false, 200).unwrap();
+    assert!(found.iter().any(|h| h.id == id), "the note's words are searchable: {word}");
+    pat.logout().unwrap();
+
+    let mut admin = w.admin();
+    let demo = admin.audit_list(&Filter { action: Some(Action::PatientWrite), ..Filter::default() }).unwrap();
+    assert_eq!(demo.len(), 3, "one entry per batch, none per row");
+    assert!(demo.iter().all(|e| e.event.target_kind.as_deref() == Some("demo")));
+    assert!(
+        demo[0].event.detail.as_deref().unwrap().contains("synthetic demo data, not a person's record: 5 patients")
+    );
+    assert!(admin.audit_verify(None).unwrap().is_ok());
+}
+
+#[test]
+fn an_administrator_or_staff_member_may_not_generate_and_nothing_is_written() {
+    let w = world();
+    let mut admin = w.admin();
+    let e = admin.generate_demo(&DemoOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(matches!(e, CoreError::Denied(Permission::PatientWrite)), "{e}");
+    admin.logout().unwrap();
+    add_staff(&w);
+    let mut sam = w.try_login("sam", STAFF_PW, None).unwrap();
+    sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
+    let e = sam.generate_demo(&DemoOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(matches!(e, CoreError::Denied(Permission::ClinicalWrite)), "{e}");
+    assert!(sam.find_patients("", true, 10).unwrap().is_empty());
+}
