@@ -7,7 +7,10 @@
 #![allow(clippy::print_stdout)]
 
 mod args;
+mod bench;
+mod demo;
 mod exit;
+mod import;
 mod patients;
 mod run;
 mod secrets;

@@ -158,6 +158,9 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
         }
         Command::Audit(c) => audit(session, c),
         Command::Patient(c) => crate::patients::patient(session, c),
+        Command::Import(c) => crate::import::import(session, c),
+        Command::Demo(a) => crate::demo::demo(session, a),
+        Command::Bench(c) => crate::bench::bench(session, c),
         Command::Account(c) => account(session, c, secrets),
         Command::Rekey => {
             let bar = progress_bar("resealing every page under a new data key");

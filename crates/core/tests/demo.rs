@@ -107,3 +107,47 @@ fn an_administrator_or_staff_member_may_not_generate_and_nothing_is_written() {
     assert!(matches!(e, CoreError::Denied(Permission::ClinicalWrite)), "{e}");
     assert!(sam.find_patients("", true, 10).unwrap().is_empty());
 }
+
+#[test]
+fn the_demo_csv_imports_cleanly_with_every_row_registered() {
+    let w = world();
+    let mut pat = provider(&w);
+    let csv = chartvault_core::demo::patients_csv(5, 300, w.clock_today()).unwrap();
+    let r = pat.import_patients(&mut &csv[..], chartvault_core::records::ImportMode::AllOrNothing).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.rows, r.imported.len()), (300, 300));
+}
+
+#[test]
+fn a_chart_opens_in_one_read_with_one_audit_entry_and_holds_what_the_single_readers_give() {
+    let w = world();
+    let mut pat = provider(&w);
+    let opts = DemoOptions { patients: 6, visits_per_patient: 3, seed: 3, batch: 10 };
+    pat.generate_demo(&opts, &mut |_| {}).unwrap();
+    let id = pat.find_patients("", false, 10).unwrap()[0].id;
+    let chart = pat.open_chart(id).unwrap();
+    assert_eq!(chart.patient, pat.patient(id).unwrap());
+    assert_eq!(chart.identifiers, pat.patient_identifiers(id).unwrap());
+    assert_eq!(chart.consents, pat.consents(id).unwrap());
+    assert_eq!(chart.visits.as_ref().map(Vec::len), Some(3));
+    assert_eq!(chart.visits, Some(pat.patient_visits(id).unwrap()));
+    let lists: Vec<_> = ChartList::ALL.into_iter().map(|l| (l, pat.chart_entries(id, l).unwrap())).collect();
+    assert_eq!(chart.lists, Some(lists));
+    assert_eq!(chart.attachments, Some(pat.attachments(id).unwrap()));
+    pat.logout().unwrap();
+    add_staff(&w);
+    let mut sam = w.try_login("sam", STAFF_PW, None).unwrap();
+    sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
+    let front_desk = sam.open_chart(id).unwrap();
+    assert_eq!((front_desk.visits, front_desk.lists), (None, None), "left out, not refused");
+    assert_eq!(front_desk.patient, chart.patient);
+    sam.logout().unwrap();
+
+    let mut admin = w.admin();
+    let reads = admin.audit_list(&Filter { action: Some(Action::PatientRead), ..Filter::default() }).unwrap();
+    let charts: Vec<_> = reads.iter().filter(|e| e.event.target_kind.as_deref() == Some("chart")).collect();
+    assert_eq!(charts.len(), 2, "one entry per opening");
+    assert!(charts[1].event.detail.as_deref().unwrap().contains("visits and lists"));
+    assert!(!charts[0].event.detail.as_deref().unwrap().contains("visits"), "{:?}", charts[0].event.detail);
+    assert!(admin.audit_list(&Filter::default()).unwrap().iter().all(|e| e.event.action != Action::PermissionDenied));
+}

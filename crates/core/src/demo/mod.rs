@@ -17,12 +17,13 @@ mod person;
 mod pools;
 
 use chartvault_seal::rusqlite::Connection;
+use chrono::NaiveDate;
 
-use crate::Result;
 use crate::access::Permission;
 use crate::audit::{Action, Event};
 use crate::records::{mrn, patients};
 use crate::session::Session;
+use crate::{CoreError, Result};
 
 pub use chart::Counts;
 
@@ -73,6 +74,45 @@ pub const DEMO_PERMISSIONS: [Permission; 5] = [
     Permission::AttachmentWrite,
     Permission::ConsentWrite,
 ];
+
+/// `rows` synthetic patients (the same draw as [`Session::generate_demo`]'s
+/// demographics) as a CSV file in the import's format, with every column it
+/// knows: for trying the import, and for measuring it.
+pub fn patients_csv(seed: u64, rows: u64, today: NaiveDate) -> Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = crate::records::import::COLUMNS.to_vec();
+    header.extend(["identifier:NHS", "identifier:insurer"]);
+    out.write_record(&header)?;
+    let mut draw = person::Draw::new(seed);
+    for _ in 0..rows {
+        let (f, ids) = person::patient(&mut draw, today);
+        let id = |s: &str| ids.iter().find(|(system, _)| system == s).map(|(_, v)| v.clone()).unwrap_or_default();
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let mut row = vec![String::new(); header.len()];
+        for (cell, column) in row.iter_mut().zip(&header) {
+            *cell = match *column {
+                "given_name" => f.given_name.clone(),
+                "family_name" => f.family_name.clone(),
+                "date_of_birth" => f.date_of_birth.to_string(),
+                "sex" => f.sex.as_str().to_owned(),
+                "phone" => opt(&f.phone),
+                "email" => opt(&f.email),
+                "address" => opt(&f.address),
+                "postal_code" => opt(&f.postal_code),
+                "notes" => opt(&f.notes),
+                "restricted" => if f.restricted { "yes" } else { "no" }.to_owned(),
+                "identifier:NHS" => id("NHS"),
+                _ => id("insurer"),
+            };
+        }
+        out.write_record(&row)?;
+    }
+    out.into_inner().map_err(|e| CoreError::Io {
+        what: "writing CSV to",
+        path: "memory".into(),
+        source: std::io::Error::other(e.to_string()),
+    })
+}
 
 /// The active providers' ids (the session's user when there are none).
 fn providers(conn: &Connection, me: i64) -> Result<Vec<i64>> {

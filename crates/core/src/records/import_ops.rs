@@ -46,6 +46,8 @@ pub struct ImportReport {
     pub good_rows: u64,
     /// Every problem, in line order.
     pub problems: Vec<ImportProblem>,
+    /// The header has a problem: no row could be imported, in any mode.
+    pub header_refused: bool,
     /// The patients registered (none for a dry run, or when nothing was written).
     pub imported: Vec<ImportedPatient>,
 }
@@ -67,6 +69,7 @@ impl Session {
             rows: parsed.rows,
             good_rows: parsed.good.len() as u64,
             problems: parsed.problems,
+            header_refused: parsed.header_refused,
             imported: Vec::new(),
         };
         let write = match mode {

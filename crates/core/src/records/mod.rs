@@ -6,6 +6,7 @@
 
 mod attachment_ops;
 pub mod attachments;
+mod chart_ops;
 mod consent_ops;
 pub mod consents;
 pub mod import;
@@ -24,6 +25,7 @@ mod tests;
 
 pub use attachment_ops::NewAttachment;
 pub use attachments::{Attachment, ContentType};
+pub use chart_ops::Chart;
 pub use consent_ops::NewConsent;
 pub use consents::{Consent, ConsentScope, ConsentStatus};
 pub use import::ImportProblem;

@@ -165,17 +165,7 @@ impl Session {
     pub fn patient_visits(&mut self, patient_id: i64) -> Result<Vec<VisitRecord>> {
         let emergency = self.patient_access(patient_id, Permission::ClinicalRead)?;
         self.existing_patient(patient_id)?;
-        let conn = self.vault()?.conn();
-        let mut out = Vec::new();
-        for id in visits::visit_ids(conn, patient_id)? {
-            let visit = visits::visit(conn, id)?.ok_or(CoreError::NoSuchVisit(id))?;
-            out.push(VisitRecord {
-                note: visits::note(conn, id)?,
-                addenda: visits::addenda(conn, id)?,
-                vitals: visits::vitals(conn, id)?,
-                visit,
-            });
-        }
+        let out = visits::records(self.vault()?.conn(), patient_id)?;
         let mut event = Event::new(Action::PatientRead).target("visits", patient_id.to_string()).patient(patient_id);
         if emergency {
             event = event.emergency();

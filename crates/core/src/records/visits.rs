@@ -324,6 +324,16 @@ pub(crate) fn visit_ids(conn: &Connection, patient_id: i64) -> Result<Vec<i64>> 
     Ok(rows.collect::<chartvault_seal::rusqlite::Result<_>>()?)
 }
 
+/// A patient's visits with everything recorded in them, newest first.
+pub(crate) fn records(conn: &Connection, patient_id: i64) -> Result<Vec<VisitRecord>> {
+    let mut out = Vec::new();
+    for id in visit_ids(conn, patient_id)? {
+        let visit = visit(conn, id)?.ok_or(CoreError::NoSuchVisit(id))?;
+        out.push(VisitRecord { note: note(conn, id)?, addenda: addenda(conn, id)?, vitals: vitals(conn, id)?, visit });
+    }
+    Ok(out)
+}
+
 pub(crate) fn note(conn: &Connection, visit_id: i64) -> Result<Option<Note>> {
     let row = conn
         .query_row(
