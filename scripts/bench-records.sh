@@ -60,4 +60,4 @@ echo "| demo generation ($patients patients, $((patients * visits)) visits), who
 echo "| vault size after the demo | $(python3 -c "print(f'{$size / 1048576:.0f} MiB')") |"
 echo "| vault size after the bench (import included) | $(python3 -c "print(f'{$after / 1048576:.0f} MiB')") |"
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); $(date -u +%Y-%m-%dT%H:%MZ)"
-[ "${KEEP:-}" = 1 ] && echo "vault kept in $vault"
+if [ "${KEEP:-}" = 1 ]; then echo "vault kept in $vault (user pat, password '$pat_pw')"; fi

@@ -151,3 +151,29 @@ fn a_chart_opens_in_one_read_with_one_audit_entry_and_holds_what_the_single_read
     assert!(!charts[0].event.detail.as_deref().unwrap().contains("visits"), "{:?}", charts[0].event.detail);
     assert!(admin.audit_list(&Filter::default()).unwrap().iter().all(|e| e.event.action != Action::PermissionDenied));
 }
+
+#[test]
+fn a_search_matching_most_of_the_clinic_lists_the_newest_name_matches_first_in_name_order() {
+    let w = world();
+    let mut pat = provider(&w);
+    let opts = DemoOptions { patients: 1500, visits_per_patient: 2, seed: 9, batch: 1500 };
+    pat.generate_demo(&opts, &mut |_| {}).unwrap();
+    // "a" starts a word of most notes ("and", "after"): more than are ranked.
+    let hits = pat.find_patients("a", false, 50).unwrap();
+    assert_eq!(hits.len(), 50);
+    let starts_with_a = |s: &str| {
+        s.split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.chars().next().is_some_and(|c| "aáàâäåāãăAÁÀÂÄÅĀÃĂ".contains(c)))
+    };
+    for h in &hits {
+        assert!(starts_with_a(&h.given_name) || starts_with_a(&h.family_name), "{h:?} is not a name match");
+    }
+    let keys: Vec<(String, String)> =
+        hits.iter().map(|h| (h.family_name.to_ascii_lowercase(), h.given_name.to_ascii_lowercase())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "in name order");
+    // A word only notes hold: the patients whose notes have it, in name order.
+    let asthma = pat.find_patients("asthma", false, 200).unwrap();
+    assert!(!asthma.is_empty());
+}
