@@ -16,8 +16,9 @@ use crate::run::printable;
 pub enum ImportCommand {
     /// Register patients from a CSV file (UTF-8; header row naming the
     /// columns: given_name, family_name, date_of_birth, sex, phone, email,
-    /// address, postal_code, notes, restricted, identifier:SYSTEM). Nothing
-    /// is written unless every row passes, or --skip-bad is given.
+    /// address, postal_code, notes, restricted, identifier:SYSTEM; at most
+    /// 100,000 rows and 32 MiB). Nothing is written unless every row
+    /// passes, or --skip-bad is given.
     Patients(ImportPatients),
 }
 

@@ -140,6 +140,8 @@ impl Session {
         let mut mrns: Option<(String, String)> = None;
         while counts.patients < opts.patients {
             let size = opts.batch.max(1).min(opts.patients - counts.patients);
+            // Long work is activity: the idle lock counts from the last batch.
+            self.active()?;
             let stamp = self.stamp()?;
             let before = counts;
             let tx = self.vault_mut()?.conn_mut().transaction()?;

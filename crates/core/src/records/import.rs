@@ -104,6 +104,16 @@ fn problem(line: u64, field: impl Into<String>, why: impl Into<String>) -> Impor
     ImportProblem { line, field: field.into(), why: why.into() }
 }
 
+/// A cell's text as a problem quotes it: at most 40 characters (a file may
+/// hold a megabyte in one cell).
+fn shown(v: &str) -> String {
+    let mut out: String = v.chars().take(40).collect();
+    if v.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// A header cell as a column name: trimmed, lower case, spaces and hyphens
 /// as underscores; an identifier's system keeps its case.
 fn column_name(cell: &str) -> String {
@@ -124,20 +134,20 @@ fn header(line: u64, cells: &csv::StringRecord, problems: &mut Vec<ImportProblem
             continue;
         }
         if let Some(first) = seen.insert(name.clone(), i) {
-            problems.push(problem(line, &name, format!("appears twice (columns {} and {})", first + 1, i + 1)));
+            problems.push(problem(line, shown(&name), format!("appears twice (columns {} and {})", first + 1, i + 1)));
             continue;
         }
         if let Some(system) = name.strip_prefix(IDENTIFIER) {
             match patients::identifier_part("identifier system", system, 64) {
                 Ok(system) => h.identifiers.push((system, name.clone(), i)),
-                Err(e) => problems.push(problem(line, &name, why(&e))),
+                Err(e) => problems.push(problem(line, shown(&name), why(&e))),
             }
         } else if let Some(known) = COLUMNS.iter().find(|c| **c == name) {
             h.fields.insert(known, i);
         } else {
             problems.push(problem(
                 line,
-                &name,
+                shown(&name),
                 format!("is not a column this import knows ({}, or identifier:SYSTEM)", COLUMNS.join(", ")),
             ));
         }
@@ -184,19 +194,19 @@ fn row(h: &Header, line: u64, cells: &csv::StringRecord, today: NaiveDate) -> Re
     } else {
         let d = NaiveDate::parse_from_str(born, "%Y-%m-%d").ok();
         if d.is_none() {
-            problems.push(problem(line, "date_of_birth", format!("\"{born}\" is not a date (YYYY-MM-DD)")));
+            problems.push(problem(line, "date_of_birth", format!("\"{}\" is not a date (YYYY-MM-DD)", shown(born))));
         }
         d
     };
     let sex = match get("sex").trim() {
         "" => Sex::Unknown,
         s => Sex::parse(s).unwrap_or_else(|_| {
-            problems.push(problem(line, "sex", format!("\"{s}\" is not female, male, other or unknown")));
+            problems.push(problem(line, "sex", format!("\"{}\" is not female, male, other or unknown", shown(s))));
             Sex::Unknown
         }),
     };
     let restricted = truthy(&get("restricted")).unwrap_or_else(|| {
-        problems.push(problem(line, "restricted", format!("\"{}\" is not yes or no", get("restricted").trim())));
+        problems.push(problem(line, "restricted", format!("\"{}\" is not yes or no", shown(get("restricted").trim()))));
         false
     });
     let given = PatientFields {

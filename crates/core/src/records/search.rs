@@ -131,8 +131,11 @@ fn matching(conn: &Connection, q: &str, archived: &str, fetch: i64) -> Result<Ve
 }
 
 impl Session {
-    /// Patients matching `typed` (best first; the most recently changed
-    /// when nothing is typed), at most `limit` (up to [`MAX_RESULTS`]),
+    /// Patients matching `typed` (best first — or, when more than
+    /// [`RANKED_AT_MOST`] match, the newest matches in name order, those
+    /// matching by name, number, identifier or phone before those matching
+    /// by notes; the most recently changed when nothing is typed), at most
+    /// `limit` (up to [`MAX_RESULTS`]),
     /// archived ones only when asked. The search is audited (how many were
     /// found, not what was typed).
     pub fn find_patients(&mut self, typed: &str, include_archived: bool, limit: usize) -> Result<Vec<PatientHit>> {

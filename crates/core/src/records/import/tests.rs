@@ -113,3 +113,10 @@ fn restricted_takes_yes_and_no_and_identifier_values_are_checked() {
     assert_eq!(p.good[0].identifiers, [("insurer".to_owned(), "M-1".to_owned())]);
     assert_eq!(said(&p), ["line 3, restricted: \"maybe\" is not yes or no"]);
 }
+
+#[test]
+fn a_quoted_value_is_cut_to_forty_characters() {
+    let long = "x".repeat(5000);
+    let p = parse_str(&format!("given_name,family_name,date_of_birth,sex\nA,B,2000-01-01,{long}\n"));
+    assert_eq!(said(&p), [format!("line 2, sex: \"{}…\" is not female, male, other or unknown", "x".repeat(40))]);
+}
