@@ -161,6 +161,10 @@ fn demo_data_is_generated_by_a_provider_and_measured_by_the_bench() {
         .says("generated 30 synthetic patients (MRN-000001 to MRN-000030): 60 visits")
         .says("(seed 5)");
     run(&vault, "sam", &["patient", "find", "MRN-000030"]).exits(OK).says("MRN-000030");
+    run(&vault, "pat", &["patient", "show", "2"]).exits(OK).says("MRN-000002 ").says("visits: 2\n");
+    let front_desk = run(&vault, "sam", &["patient", "show", "2"]);
+    front_desk.exits(OK).says("problems: not shown (your role does not read the clinical record)");
+    assert!(!front_desk.stdout.contains("visits"), "{}", front_desk.stdout);
     run(&vault, "pat", &["bench", "records", "--searches", "20", "--charts", "5", "--import-rows", "40"])
         .exits(OK)
         .says("| search, all queries | 20 |")
