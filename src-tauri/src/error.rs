@@ -110,7 +110,9 @@ impl From<CoreError> for IpcError {
             CoreError::InvalidPatientField { .. }
             | CoreError::InvalidClinicalField { .. }
             | CoreError::AttachmentRefused { .. }
-            | CoreError::AttachmentTooLarge { .. } => ErrorCode::Invalid,
+            | CoreError::AttachmentTooLarge { .. }
+            | CoreError::ImportUnreadable { .. }
+            | CoreError::ImportTooLarge { .. } => ErrorCode::Invalid,
             CoreError::UserExists(_)
             | CoreError::UserRemoved(_)
             | CoreError::NotDisabled(_)

@@ -64,6 +64,15 @@ pub enum Command {
     /// Exports of more than one patient.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Import records from files: `import patients FILE`.
+    #[command(subcommand)]
+    Import(crate::import::ImportCommand),
+    /// Fill the vault with synthetic demo patients and charts (made up, not
+    /// a person's record; for trying the product and measuring it).
+    Demo(crate::demo::DemoArgs),
+    /// Measure this vault: `bench records`.
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
     /// Reseal every page under a new data key.
     Rekey,
     /// Open the vault with the recovery code and set a new password for an

@@ -73,7 +73,9 @@ impl From<CoreError> for Failure {
             | CoreError::InvalidPatientField { .. }
             | CoreError::InvalidClinicalField { .. }
             | CoreError::AttachmentRefused { .. }
-            | CoreError::AttachmentTooLarge { .. } => USAGE,
+            | CoreError::AttachmentTooLarge { .. }
+            | CoreError::ImportUnreadable { .. }
+            | CoreError::ImportTooLarge { .. } => USAGE,
             // The export's file is removed; the message says why it failed.
             CoreError::ExportWrite(_) => OTHER,
             _ => OTHER,

@@ -7,8 +7,11 @@
 #![allow(clippy::print_stdout)]
 
 mod args;
+mod bench;
+mod demo;
 mod exit;
 mod exports;
+mod import;
 mod patients;
 mod run;
 mod secrets;

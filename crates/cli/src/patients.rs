@@ -2,7 +2,6 @@
 //! through the same core operations (permissions, restriction and audit)
 //! as the desktop app.
 
-use chartvault_core::CoreError;
 use chartvault_core::records::{ChartList, PatientFields, Sex};
 
 use crate::args::PatientCommand;
@@ -41,7 +40,10 @@ pub fn patient(session: &mut chartvault_core::session::Session, c: &PatientComma
             Ok(())
         }
         PatientCommand::Show { id } => {
-            let p = session.patient(*id)?;
+            // One read, one audit entry: the parts the role does not read
+            // come back empty rather than refused.
+            let chart = session.open_chart(*id)?;
+            let p = &chart.patient;
             let f = &p.fields;
             println!("{} {}, {}", printable(&p.mrn), printable(&f.family_name), printable(&f.given_name));
             println!(
@@ -55,49 +57,44 @@ pub fn patient(session: &mut chartvault_core::session::Session, c: &PatientComma
             }
             println!("  phone {}  e-mail {}", opt(&f.phone), opt(&f.email));
             println!("  address {}", opt(&f.address));
-            for (system, value) in session.patient_identifiers(*id)? {
-                println!("  {}: {}", printable(&system), printable(&value));
+            for (system, value) in &chart.identifiers {
+                println!("  {}: {}", printable(system), printable(value));
             }
-            for list in ChartList::ALL {
-                match session.chart_entries(*id, list) {
-                    Ok(entries) => {
-                        println!("{}:", list.as_str());
-                        if entries.is_empty() {
-                            println!("  none recorded");
-                        }
-                        for e in entries {
-                            let parts: Vec<String> = e
-                                .values
-                                .iter()
-                                .filter(|(f, v)| *f != "note" && v.is_some())
-                                .map(|(f, v)| format!("{f}={}", printable(v.as_deref().unwrap_or_default())))
-                                .collect();
-                            println!("  {}", parts.join("  "));
-                        }
-                    }
-                    // The demographics are theirs to read; the clinical
-                    // record may not be.
-                    Err(CoreError::Denied(_)) => {
-                        println!("{}: not shown (your role does not read the clinical record)", list.as_str());
-                    }
-                    Err(e) => return Err(e.into()),
+            let Some(lists) = &chart.lists else {
+                for list in ChartList::ALL {
+                    println!("{}: not shown (your role does not read the clinical record)", list.as_str());
+                }
+                return Ok(());
+            };
+            for (list, entries) in lists {
+                println!("{}:", list.as_str());
+                if entries.is_empty() {
+                    println!("  none recorded");
+                }
+                for e in entries {
+                    let parts: Vec<String> = e
+                        .values
+                        .iter()
+                        .filter(|(f, v)| *f != "note" && v.is_some())
+                        .map(|(f, v)| format!("{f}={}", printable(v.as_deref().unwrap_or_default())))
+                        .collect();
+                    println!("  {}", parts.join("  "));
                 }
             }
-            if let Ok(visits) = session.patient_visits(*id) {
-                println!("visits: {}", visits.len());
-                for v in visits {
-                    let signed = match v.note.as_ref().and_then(|n| n.signed) {
-                        Some(_) => "note signed",
-                        None if v.note.is_some() => "note draft",
-                        None => "no note",
-                    };
-                    println!(
-                        "  {}  {}  {}  {signed}",
-                        v.visit.started_at.format("%Y-%m-%d %H:%M UTC"),
-                        v.visit.kind.as_str(),
-                        opt(&v.visit.reason)
-                    );
-                }
+            let visits = chart.visits.as_deref().unwrap_or_default();
+            println!("visits: {}", visits.len());
+            for v in visits {
+                let signed = match v.note.as_ref().and_then(|n| n.signed) {
+                    Some(_) => "note signed",
+                    None if v.note.is_some() => "note draft",
+                    None => "no note",
+                };
+                println!(
+                    "  {}  {}  {}  {signed}",
+                    v.visit.started_at.format("%Y-%m-%d %H:%M UTC"),
+                    v.visit.kind.as_str(),
+                    opt(&v.visit.reason)
+                );
             }
             Ok(())
         }

@@ -161,6 +161,9 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
         Command::Export(crate::args::ExportCommand::Deid { format, out }) => {
             crate::exports::deid_export(session, *format, out)
         }
+        Command::Import(c) => crate::import::import(session, c),
+        Command::Demo(a) => crate::demo::demo(session, a),
+        Command::Bench(c) => crate::bench::bench(session, c),
         Command::Account(c) => account(session, c, secrets),
         Command::Rekey => {
             let bar = progress_bar("resealing every page under a new data key");

@@ -213,6 +213,23 @@ pub enum CoreError {
     /// and must be thrown away (the command line removes its file).
     #[error("writing the export failed ({0}); the file is incomplete and must not be used")]
     ExportWrite(#[source] std::io::Error),
+    /// A file to import that is not CSV text at all (binary, not UTF-8,
+    /// broken quoting).
+    #[error("the file cannot be imported: line {line}: {why}; nothing was imported")]
+    ImportUnreadable {
+        /// The line (as an editor counts them) where reading stopped.
+        line: u64,
+        /// What is wrong.
+        why: String,
+    },
+    /// A file to import over a limit (checked before anything is written).
+    #[error("the file has more than {limit} {what}; split it and import the parts (nothing was imported)")]
+    ImportTooLarge {
+        /// "bytes" or "rows".
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+    },
     /// Long work stopped at the person's request, before it changed anything.
     #[error("stopped at your request; nothing was changed")]
     Cancelled,

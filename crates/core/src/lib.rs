@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod demo;
 mod emergency_ops;
 mod error;
 pub mod export;

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "attachments_consents", include_str!("migrations/0008_attachments_consents.sql")),
     (9, "merge_erasure", include_str!("migrations/0009_merge_erasure.sql")),
     (10, "audit_subjects", include_str!("migrations/0010_audit_subjects.sql")),
+    (11, "records_at_scale", include_str!("migrations/0011_records_at_scale.sql")),
 ];
 
 /// The schema version this build writes.
@@ -49,6 +50,21 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_visits_addenda_are_found_by_index_not_by_scanning_them_all() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let p = plan("SELECT id, text FROM note_addenda WHERE visit_id = 1 ORDER BY id");
+        assert!(p.contains("USING INDEX note_addenda_by_visit") || p.contains("USING COVERING INDEX"), "{p}");
+        let p = plan("SELECT notes FROM patient_search_source WHERE id = 1");
+        assert!(!p.contains("SCAN a"), "the search source scans the addenda: {p}");
+    }
 
     #[test]
     fn the_search_index_leaves_fit_one_sealed_page() {

@@ -34,10 +34,8 @@ impl Session {
         }
         let values = lists::checked(list, values)?;
         let (stamp, me) = (self.stamp()?, self.user().id);
-        let added = lists::changes(&values.iter().map(|(f, _)| (*f, None)).collect::<Vec<_>>(), &values);
         let tx = self.vault_mut()?.conn_mut().transaction()?;
-        let id = lists::insert(&tx, list, patient_id, &values, me, stamp.at)?;
-        lists::record_history(&tx, list, id, &added, me, stamp.at)?;
+        let (id, added) = lists::add(&tx, list, patient_id, &values, me, stamp.at)?;
         let mut event = Session::list_event(list, id, patient_id, emergency).detail("added");
         event.changes = added;
         stamp.append(&tx, &event)?;

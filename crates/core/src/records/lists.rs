@@ -262,14 +262,16 @@ fn names(list: ChartList) -> Vec<&'static str> {
     list.fields().iter().map(|f| f.name).collect()
 }
 
-pub(crate) fn insert(
+/// Stores a new entry of checked `values` with its history (every value
+/// as added); returns the id and the changes, for the audit entry.
+pub(crate) fn add(
     tx: &Transaction<'_>,
     list: ChartList,
     patient_id: i64,
     values: &[(&'static str, Option<String>)],
     by: i64,
     now: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<(i64, Vec<Change>)> {
     let cols = names(list);
     let sql = format!(
         "INSERT INTO {} (patient_id, {}, recorded_by, recorded_at, updated_at) VALUES (?, {}, ?, ?, ?)",
@@ -282,7 +284,10 @@ pub(crate) fn insert(
     params.extend(values.iter().map(|(_, v)| text_or_null(v)));
     params.extend([Value::Integer(by), Value::Text(t.clone()), Value::Text(t)]);
     tx.execute(&sql, params_from_iter(params))?;
-    Ok(tx.last_insert_rowid())
+    let id = tx.last_insert_rowid();
+    let added = changes(&values.iter().map(|(f, _)| (*f, None)).collect::<Vec<_>>(), values);
+    record_history(tx, list, id, &added, by, now)?;
+    Ok((id, added))
 }
 
 pub(crate) fn update(

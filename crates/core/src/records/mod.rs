@@ -6,9 +6,12 @@
 
 mod attachment_ops;
 pub mod attachments;
+mod chart_ops;
 mod consent_ops;
 pub mod consents;
 pub mod erasure;
+pub mod import;
+mod import_ops;
 mod list_ops;
 pub mod lists;
 pub mod merge;
@@ -25,9 +28,12 @@ mod tests;
 
 pub use attachment_ops::NewAttachment;
 pub use attachments::{Attachment, ContentType};
+pub use chart_ops::Chart;
 pub use consent_ops::NewConsent;
 pub use consents::{Consent, ConsentScope, ConsentStatus};
 pub use erasure::Erased;
+pub use import::ImportProblem;
+pub use import_ops::{ImportMode, ImportReport, ImportedPatient};
 pub use lists::{ChartEntry, ChartList, FieldKind, FieldSpec, HistoryItem};
 pub use merge::{Merge, MergeCounts};
 pub use patients::{Patient, PatientFields, Sex};

@@ -6,8 +6,36 @@ use crate::access::{Decision, Permission};
 use crate::audit::{Action, Event};
 use crate::records::mrn;
 use crate::records::patients::{self, Patient, PatientFields};
-use crate::session::Session;
+use crate::session::{Session, Stamp};
 use crate::{CoreError, Result};
+use chartvault_seal::rusqlite::Transaction;
+
+/// Registers checked `fields` (and checked identifiers, as (system,
+/// value)) in `tx` under the next record number of `format`, with the
+/// audit entry of the registration (every field, identifier and the
+/// number as new values; `detail` says how). Returns the id and number.
+pub(crate) fn register(
+    tx: &Transaction<'_>,
+    stamp: &Stamp,
+    format: &str,
+    fields: &PatientFields,
+    identifiers: &[(String, String)],
+    detail: &str,
+) -> Result<(i64, String)> {
+    let mrn = mrn::next(tx, format)?;
+    let id = patients::insert(tx, &mrn, fields, stamp.at)?;
+    let mut event = Event::new(Action::PatientWrite).target("patient", id.to_string()).patient(id);
+    event = event.change("mrn", None, Some(&mrn));
+    for (field, value) in fields.audited() {
+        event = event.change(field, None, value.as_deref());
+    }
+    for (system, value) in identifiers {
+        patients::set_identifier(tx, id, system, Some(value))?;
+        event = event.change(format!("identifier {system}"), None, Some(value));
+    }
+    stamp.append(tx, &event.detail(detail))?;
+    Ok((id, mrn))
+}
 
 impl Session {
     /// Checks `permission` on patient `id`'s record. A restricted record
@@ -35,14 +63,7 @@ impl Session {
         let fields = fields.checked(stamp.at.date_naive())?;
         let format = self.policy().mrn_format.clone();
         let tx = self.vault_mut()?.conn_mut().transaction()?;
-        let mrn = mrn::next(&tx, &format)?;
-        let id = patients::insert(&tx, &mrn, &fields, stamp.at)?;
-        let mut event = Event::new(Action::PatientWrite).target("patient", id.to_string()).patient(id);
-        event = event.change("mrn", None, Some(&mrn));
-        for (field, value) in fields.audited() {
-            event = event.change(field, None, value.as_deref());
-        }
-        stamp.append(&tx, &event.detail("registered"))?;
+        let (id, _) = register(&tx, &stamp, &format, &fields, &[], "registered")?;
         tx.commit()?;
         self.existing_patient(id)
     }

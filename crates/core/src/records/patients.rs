@@ -123,43 +123,79 @@ fn postal_code(value: Option<&str>) -> Result<Option<String>> {
     Ok(code)
 }
 
+fn phone(value: Option<&str>) -> Result<Option<String>> {
+    let phone = optional("phone", value, 40)?;
+    if let Some(p) = &phone
+        && !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    {
+        return Err(invalid("phone", "may hold digits, spaces and + - ( ) . only"));
+    }
+    Ok(phone)
+}
+
+fn email(value: Option<&str>) -> Result<Option<String>> {
+    let email = optional("e-mail", value, 254)?;
+    if let Some(e) = &email
+        && (e.contains(char::is_whitespace) || e.split('@').filter(|p| !p.is_empty()).count() != 2)
+    {
+        return Err(invalid("e-mail", "is not an address like name@example.org"));
+    }
+    Ok(email)
+}
+
 impl PatientFields {
     /// The fields checked and tidied (trimmed; empty optional fields
     /// become none), or the first field that cannot be used and why.
     pub fn checked(&self, today: NaiveDate) -> Result<PatientFields> {
-        let given_name = text("given name", &self.given_name, 200)?;
-        let family_name = text("family name", &self.family_name, 200)?;
-        if given_name.contains('\n') || family_name.contains('\n') {
-            return Err(invalid("name", "holds a line break"));
+        self.checked_all(today).map_err(|mut all| all.swap_remove(0).1)
+    }
+
+    /// [`PatientFields::checked`], but naming every field that cannot be
+    /// used, in field order, each with its stored column name: an import
+    /// reports all of a row's problems at once.
+    pub(crate) fn checked_all(
+        &self,
+        today: NaiveDate,
+    ) -> std::result::Result<PatientFields, Vec<(&'static str, CoreError)>> {
+        let mut bad = Vec::new();
+        let mut keep = |column: &'static str, r: Result<Option<String>>| match r {
+            Ok(v) => v,
+            Err(e) => {
+                bad.push((column, e));
+                None
+            }
+        };
+        let given_name = keep("given_name", text("given name", &self.given_name, 200).map(Some));
+        let family_name = keep("family_name", text("family name", &self.family_name, 200).map(Some));
+        for (column, name) in [("given_name", &given_name), ("family_name", &family_name)] {
+            if name.as_ref().is_some_and(|n| n.contains('\n')) {
+                keep(column, Err(invalid("name", "holds a line break")));
+            }
         }
         if self.date_of_birth > today {
-            return Err(invalid("date of birth", "is in the future"));
+            keep("date_of_birth", Err(invalid("date of birth", "is in the future")));
         }
         if self.date_of_birth < NaiveDate::from_ymd_opt(1870, 1, 1).unwrap_or(NaiveDate::MIN) {
-            return Err(invalid("date of birth", "is before 1870"));
+            keep("date_of_birth", Err(invalid("date of birth", "is before 1870")));
         }
-        let phone = optional("phone", self.phone.as_deref(), 40)?;
-        if let Some(p) = &phone
-            && !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
-        {
-            return Err(invalid("phone", "may hold digits, spaces and + - ( ) . only"));
-        }
-        let email = optional("e-mail", self.email.as_deref(), 254)?;
-        if let Some(e) = &email
-            && (e.contains(char::is_whitespace) || e.split('@').filter(|p| !p.is_empty()).count() != 2)
-        {
-            return Err(invalid("e-mail", "is not an address like name@example.org"));
+        let phone = keep("phone", phone(self.phone.as_deref()));
+        let email = keep("email", email(self.email.as_deref()));
+        let address = keep("address", optional("address", self.address.as_deref(), 500));
+        let postal_code = keep("postal_code", postal_code(self.postal_code.as_deref()));
+        let notes = keep("notes", optional("notes", self.notes.as_deref(), 10_000));
+        if !bad.is_empty() {
+            return Err(bad);
         }
         Ok(PatientFields {
-            given_name,
-            family_name,
+            given_name: given_name.unwrap_or_default(),
+            family_name: family_name.unwrap_or_default(),
             date_of_birth: self.date_of_birth,
             sex: self.sex,
             phone,
             email,
-            address: optional("address", self.address.as_deref(), 500)?,
-            postal_code: postal_code(self.postal_code.as_deref())?,
-            notes: optional("notes", self.notes.as_deref(), 10_000)?,
+            address,
+            postal_code,
+            notes,
             restricted: self.restricted,
         })
     }
@@ -267,7 +303,8 @@ fn field_values(f: &PatientFields) -> Vec<Value> {
     ]
 }
 
-const FIELD_COLUMNS: [&str; 10] = [
+/// The stored fields' columns (an import's header names them too).
+pub(crate) const FIELD_COLUMNS: [&str; 10] = [
     "given_name",
     "family_name",
     "date_of_birth",
