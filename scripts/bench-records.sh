@@ -7,7 +7,8 @@
 #
 # Usage: bash scripts/bench-records.sh [PATIENTS] [VISITS_PER_PATIENT]
 #        (default 100000 and 5: 500,000 visits). The directory is
-#        $BENCH_TMP (default $TMPDIR or /tmp); KEEP=1 keeps the vault.
+#        $BENCH_TMP (default $TMPDIR or /tmp); KEEP=1 keeps the vault;
+#        DESKTOP=1 also measures the desktop app's memory on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 patients="${1:-100000}"
@@ -61,3 +62,15 @@ echo "| vault size after the demo | $(python3 -c "print(f'{$size / 1048576:.0f} 
 echo "| vault size after the bench (import included) | $(python3 -c "print(f'{$after / 1048576:.0f} MiB')") |"
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); $(date -u +%Y-%m-%dT%H:%MZ)"
 if [ "${KEEP:-}" = 1 ]; then echo "vault kept in $vault (user pat, password '$pat_pw')"; fi
+
+# The desktop app on this vault: its memory after signing in, searching
+# and opening charts (needs Xvfb and WebKitWebDriver, as the e2e tests).
+if [ "${DESKTOP:-}" = 1 ]; then
+  echo "== the desktop app on this vault"
+  export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+  (cd ui && npm run --silent build)
+  cargo build --release --locked -p chartvault-desktop -p chartvault-e2e --bins
+  CHARTVAULT_E2E_APP="$PWD/target/release/chartvault-desktop" CHARTVAULT_BENCH_VAULT="$vault" \
+    CHARTVAULT_BENCH_USER=pat CHARTVAULT_BENCH_PASSWORD="$pat_pw" \
+    xvfb-run -a -s "-screen 0 1280x1024x24" ./target/release/desktop_bench
+fi

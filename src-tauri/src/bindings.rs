@@ -121,8 +121,9 @@ ipc! {
         ChartEntryView, ListArgs, AddEntryArgs, UpdateEntryArgs, EntryArgs, HistoryView, AttachmentView,
         AttachmentArgs, SaveAttachmentArgs, SavedFile, ConsentView, ConsentArgs, ConsentIdArgs, MergeArgs, MergeIdArgs,
         MergeDone, MergeView, EraseArgs, PatientExportArgs, DeidExportArgs, DeidExportDone,
+        ImportProblemView, ImportView,
     ];
-    raw: [chart::add_attachment, chart::attachment_bytes];
+    raw: [chart::add_attachment, chart::attachment_bytes, chart::import_patients];
     commands: [
         session::status() -> Status;
         session::rate_password(PasswordRateArgs) -> PasswordRating;

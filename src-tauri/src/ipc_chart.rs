@@ -180,3 +180,29 @@ pub struct DeidExportDone {
     /// Patients left out for a withdrawn research consent.
     pub excluded_withdrawn: u64,
 }
+
+/// One problem of a CSV import.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportProblemView {
+    /// The line, as an editor counts them (1 is the header).
+    pub line: u64,
+    /// The column (or `row`).
+    pub field: String,
+    /// Why.
+    pub why: String,
+}
+
+/// What a CSV import found and did.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportView {
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows that passed every check.
+    pub good_rows: u64,
+    /// Every problem, in line order.
+    pub problems: Vec<ImportProblemView>,
+    /// The header has a problem: nothing can be imported.
+    pub header_refused: bool,
+    /// Patients registered (none for a check).
+    pub imported: u64,
+}

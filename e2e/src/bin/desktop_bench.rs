@@ -2,6 +2,12 @@
 //! the login screen, the binary's size, and the memory of the app and its
 //! WebKit processes at the login screen and after signing in.
 //!
+//! With `CHARTVAULT_BENCH_VAULT` (and `CHARTVAULT_BENCH_USER`,
+//! `CHARTVAULT_BENCH_PASSWORD`: a user without an authenticator) it
+//! measures instead the app on that vault, as `scripts/bench-records.sh
+//! DESKTOP=1` does on its 100,000-patient vault: sign in, search, open
+//! charts, and the memory after each.
+//!
 //! Run by `bash scripts/bench-desktop.sh [RUNS]` (release app, Xvfb). Each
 //! run starts the app on an existing vault (made once, with the KDF
 //! calibrated as for a clinic) and times from asking WebDriver for a
@@ -45,7 +51,52 @@ fn home_for(vault: &Path) -> AppHome {
     home
 }
 
+/// The app on a large vault: memory at the patient list, after searches
+/// and after opening charts (their wall times are the page's, WebDriver
+/// included: indicative only; core's own figures are `bench records`).
+fn records(vault: &Path) {
+    let user = std::env::var("CHARTVAULT_BENCH_USER").unwrap_or_else(|_| "pat".into());
+    let password = std::env::var("CHARTVAULT_BENCH_PASSWORD").expect("CHARTVAULT_BENCH_PASSWORD");
+    let vault = vault.to_owned();
+    chartvault_e2e::run(async move {
+        let app = App::launch_in(home_for(&vault)).await.expect("the app starts");
+        app.fill("login-username", &user).await;
+        app.fill("login-password", &password).await;
+        app.click_button("Sign in").await;
+        app.wait_for(r#"main[data-view="patients"]"#).await;
+        app.wait_for(r#"[data-testid="patient-results"]"#).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let listed = report("signed in, patient list", &app.memory());
+        let mut opened = Vec::new();
+        for (i, q) in ["mar", "gar", "ng", "müll", "ana", "john", "li", "kov"].iter().enumerate() {
+            app.fill("patient-search", q).await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            app.wait_for(r#"[data-testid="patient-results"] [role="option"]"#).await;
+            let t = Instant::now();
+            app.click(r#"[data-testid="patient-results"] [role="option"]"#).await;
+            app.wait_for(r#"[data-testid="chart-header"]"#).await;
+            app.wait_for("[data-visit]").await;
+            opened.push(t.elapsed().as_secs_f64() * 1000.0);
+            println!("chart {} ({q}): shown after {:.0} ms", i + 1, opened[i]);
+            app.go("patients").await;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let after = report("after 8 searches and 8 charts", &app.memory());
+        println!(
+            "app on this vault: {:.0} MiB at the list, {:.0} MiB after charts; chart shown median {:.0} ms (page and WebDriver included)",
+            mib(listed),
+            mib(after),
+            median(opened)
+        );
+        app.close().await;
+    });
+}
+
 fn main() {
+    if let Some(vault) = std::env::var_os("CHARTVAULT_BENCH_VAULT") {
+        records(Path::new(&vault));
+        return;
+    }
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(7);
     let binary = std::env::var_os("CHARTVAULT_E2E_APP").expect("set CHARTVAULT_E2E_APP to the release app");
     let size = std::fs::metadata(&binary).expect("the app binary").len();

@@ -9,7 +9,7 @@
 use std::io::Cursor;
 
 use chartvault_core::records::{
-    Attachment, Consent, ConsentScope, ConsentStatus, Merge, MergeCounts, NewAttachment, NewConsent,
+    Attachment, Consent, ConsentScope, ConsentStatus, ImportMode, Merge, MergeCounts, NewAttachment, NewConsent,
 };
 use chartvault_core::session::Session;
 use chrono::NaiveDate;
@@ -112,6 +112,37 @@ pub fn add_attachment(app: AppHandle, request: Request<'_>) -> IpcResult<Attachm
     let a = s.add_attachment(patient, &new, &mut Cursor::new(bytes.as_slice()))?;
     let name = namer(s)?;
     Ok(attachment_view(a, &name))
+}
+
+/// Imports patients from a CSV file sent as the request body; the header
+/// `x-mode` is `check` (a dry run: nothing written), `all` (nothing
+/// written unless every row passes) or `skip-bad` (the good rows).
+#[tauri::command(async)]
+pub fn import_patients(app: AppHandle, request: Request<'_>) -> IpcResult<ImportView> {
+    use tauri::Manager;
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(IpcError::invalid("The import must be the file's bytes."));
+    };
+    let mode = match header(&request, "x-mode")? {
+        "check" => ImportMode::DryRun,
+        "all" => ImportMode::AllOrNothing,
+        "skip-bad" => ImportMode::SkipBad,
+        _ => return Err(IpcError::invalid("Say whether to check the file, import all of it or skip bad rows.")),
+    };
+    let st = app.state::<crate::state::AppState>();
+    let mut g = st.lock();
+    let r = g.session()?.import_patients(&mut Cursor::new(bytes.as_slice()), mode)?;
+    Ok(ImportView {
+        rows: r.rows,
+        good_rows: r.good_rows,
+        problems: r
+            .problems
+            .into_iter()
+            .map(|p| ImportProblemView { line: p.line, field: p.field, why: p.why })
+            .collect(),
+        header_refused: r.header_refused,
+        imported: r.imported.len() as u64,
+    })
 }
 
 /// An attachment's bytes, for the preview (audited as an opening).

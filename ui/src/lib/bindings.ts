@@ -1289,6 +1289,42 @@ patients: number,
  */
 excluded_withdrawn: number, };
 
+export type ImportProblemView = { 
+/**
+ * The line, as an editor counts them (1 is the header).
+ */
+line: number, 
+/**
+ * The column (or `row`).
+ */
+field: string, 
+/**
+ * Why.
+ */
+why: string, };
+
+export type ImportView = { 
+/**
+ * Data rows read.
+ */
+rows: number, 
+/**
+ * Rows that passed every check.
+ */
+good_rows: number, 
+/**
+ * Every problem, in line order.
+ */
+problems: Array<ImportProblemView>, 
+/**
+ * The header has a problem: nothing can be imported.
+ */
+header_refused: boolean, 
+/**
+ * Patients registered (none for a check).
+ */
+imported: number, };
+
 /** The app's commands. */
 export const commands = {
   status: (): Promise<Status> => call("status"),
