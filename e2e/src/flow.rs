@@ -68,6 +68,23 @@ return el.value;"#;
         }
     }
 
+    /// Signs `user` in with the first password an administrator gave and
+    /// changes it to `own`, as the app makes them, and waits for the screen
+    /// their role lands on.
+    pub async fn first_sign_in(&self, user: &str, first: &str, own: &str) {
+        self.wait_for(r#"[data-screen="login"]"#).await;
+        self.fill("login-username", user).await;
+        self.fill("login-password", first).await;
+        self.click_button("Sign in").await;
+        self.wait_for(r#"[data-screen="forced-password"]"#).await;
+        self.fill("old-password", first).await;
+        self.fill("new-password", own).await;
+        self.wait_text("#new-password-rating", "accepted").await;
+        self.fill("new-password-confirm", own).await;
+        self.click_button("Change password").await;
+        self.wait_for("main[data-view]").await;
+    }
+
     /// Chooses the file at `path` in the file input with id `id`, as the
     /// file chooser would (WebDriver types the path into the input).
     pub async fn upload(&self, id: &str, path: &std::path::Path) {

@@ -78,16 +78,7 @@ async fn a_provider_attaches_and_previews_files_and_records_consents() {
     std::fs::write(&fake, elf).unwrap();
     let Some(app) = App::launch_in(home).await else { return };
 
-    app.wait_for(r#"[data-screen="login"]"#).await;
-    app.fill("login-username", "pat").await;
-    app.fill("login-password", PAT_FIRST).await;
-    app.click_button("Sign in").await;
-    app.wait_for(r#"[data-screen="forced-password"]"#).await;
-    app.fill("old-password", PAT_FIRST).await;
-    app.fill("new-password", PAT_PW).await;
-    app.wait_text("#new-password-rating", "accepted").await;
-    app.fill("new-password-confirm", PAT_PW).await;
-    app.click_button("Change password").await;
+    app.first_sign_in("pat", PAT_FIRST, PAT_PW).await;
     app.wait_for(r#"main[data-view="patients"]"#).await;
     app.click_button("New patient").await;
     app.fill("new-patient-given", "Zoë").await;
@@ -192,16 +183,7 @@ async fn a_provider_attaches_and_previews_files_and_records_consents() {
     app.click_button("Sign out").await;
 
     // The auditor's de-identified extract names no one.
-    app.wait_for(r#"[data-screen="login"]"#).await;
-    app.fill("login-username", "aud").await;
-    app.fill("login-password", AUD_FIRST).await;
-    app.click_button("Sign in").await;
-    app.wait_for(r#"[data-screen="forced-password"]"#).await;
-    app.fill("old-password", AUD_FIRST).await;
-    app.fill("new-password", AUD_PW).await;
-    app.wait_text("#new-password-rating", "accepted").await;
-    app.fill("new-password-confirm", AUD_PW).await;
-    app.click_button("Change password").await;
+    app.first_sign_in("aud", AUD_FIRST, AUD_PW).await;
     app.go("research").await;
     let extract = files.path().join("research.csv");
     app.fill("deid-path", &extract.display().to_string()).await;

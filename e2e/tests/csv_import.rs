@@ -24,16 +24,7 @@ async fn the_front_desk_checks_a_csv_file_and_imports_its_good_rows() {
     )
     .unwrap();
     let Some(app) = App::launch_in(home).await else { return };
-    app.wait_for(r#"[data-screen="login"]"#).await;
-    app.fill("login-username", "sam").await;
-    app.fill("login-password", SAM_FIRST).await;
-    app.click_button("Sign in").await;
-    app.wait_for(r#"[data-screen="forced-password"]"#).await;
-    app.fill("old-password", SAM_FIRST).await;
-    app.fill("new-password", SAM_PW).await;
-    app.wait_text("#new-password-rating", "accepted").await;
-    app.fill("new-password-confirm", SAM_PW).await;
-    app.click_button("Change password").await;
+    app.first_sign_in("sam", SAM_FIRST, SAM_PW).await;
     app.wait_for(r#"main[data-view="patients"]"#).await;
 
     app.click_button("Import from CSV…").await;

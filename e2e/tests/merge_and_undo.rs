@@ -36,16 +36,7 @@ async fn a_provider_merges_a_duplicate_after_comparing_and_undoes_it() {
     let secret = make_vault(&home.default_vault(), "Harbour Clinic", ADMIN_PW);
     add_users(&home.default_vault(), ADMIN_PW, &secret, &[("pat", "provider", PAT_FIRST)]);
     let Some(app) = App::launch_in(home).await else { return };
-    app.wait_for(r#"[data-screen="login"]"#).await;
-    app.fill("login-username", "pat").await;
-    app.fill("login-password", PAT_FIRST).await;
-    app.click_button("Sign in").await;
-    app.wait_for(r#"[data-screen="forced-password"]"#).await;
-    app.fill("old-password", PAT_FIRST).await;
-    app.fill("new-password", PAT_PW).await;
-    app.wait_text("#new-password-rating", "accepted").await;
-    app.fill("new-password-confirm", PAT_PW).await;
-    app.click_button("Change password").await;
+    app.first_sign_in("pat", PAT_FIRST, PAT_PW).await;
     app.wait_for(r#"main[data-view="patients"]"#).await;
 
     let kept = register(&app, "Grace", "Hopper", "555-0100").await;

@@ -19,20 +19,6 @@ async fn look(app: &App, name: &str) {
     app.axe(name).await;
 }
 
-async fn first_sign_in(app: &App, user: &str, first: &str, own: &str) {
-    app.wait_for(r#"[data-screen="login"]"#).await;
-    app.fill("login-username", user).await;
-    app.fill("login-password", first).await;
-    app.click_button("Sign in").await;
-    app.wait_for(r#"[data-screen="forced-password"]"#).await;
-    app.fill("old-password", first).await;
-    app.fill("new-password", own).await;
-    app.wait_text("#new-password-rating", "accepted").await;
-    app.fill("new-password-confirm", own).await;
-    app.click_button("Change password").await;
-    app.wait_for(r#"main[data-view="patients"]"#).await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an_emergency() {
     let home = AppHome::new();
@@ -40,7 +26,8 @@ async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an
     add_users(&home.default_vault(), ADMIN_PW, &secret, &[("pat", "provider", PAT_FIRST), ("sam", "staff", SAM_FIRST)]);
     let Some(app) = App::launch_in(home).await else { return };
 
-    first_sign_in(&app, "pat", PAT_FIRST, PAT_PW).await;
+    app.first_sign_in("pat", PAT_FIRST, PAT_PW).await;
+    app.wait_for(r#"main[data-view="patients"]"#).await;
     app.wait_for(r#"[data-testid="no-patients"]"#).await;
     look(&app, "30-patients-empty").await;
     app.click_button("New patient").await;
@@ -117,7 +104,7 @@ async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an
     let vera = vera.as_str().unwrap().trim_start_matches("#/patients/").to_owned();
     app.click_button("Sign out").await;
 
-    first_sign_in(&app, "sam", SAM_FIRST, SAM_PW).await;
+    app.first_sign_in("sam", SAM_FIRST, SAM_PW).await;
     app.go(&format!("patients/{vera}")).await;
     let refused = app.wait_text(r#"[data-testid="chart-refused"]"#, "Nothing was changed").await;
     assert!(refused.contains("restricted_record_read"), "the reason names what is missing: {refused}");
