@@ -121,7 +121,7 @@ ipc! {
         ChartEntryView, ListArgs, AddEntryArgs, UpdateEntryArgs, EntryArgs, HistoryView, AttachmentView,
         AttachmentArgs, SaveAttachmentArgs, SavedFile, ConsentView, ConsentArgs, ConsentIdArgs, MergeArgs, MergeIdArgs,
         MergeDone, MergeView, EraseArgs, PatientExportArgs, DeidExportArgs, DeidExportDone,
-        ImportProblemView, ImportView,
+        ImportProblemView, ImportView, ChartView,
     ];
     raw: [chart::add_attachment, chart::attachment_bytes, chart::import_patients];
     commands: [
@@ -168,6 +168,7 @@ ipc! {
         records::find_patients(FindArgs) -> Vec<PatientHitView>;
         records::register_patient(PatientInput) -> PatientView;
         records::patient(PatientArgs) -> PatientView;
+        records::open_chart(PatientArgs) -> ChartView;
         records::update_patient(PatientUpdateArgs) -> PatientView;
         records::set_identifier(IdentifierArgs) -> ();
         records::archive_patient(PatientArgs) -> ();

@@ -76,6 +76,17 @@ pub struct PatientView {
     pub merged_into: Option<i64>,
 }
 
+/// A chart as its screen opens.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ChartView {
+    /// The record.
+    pub patient: PatientView,
+    /// Visits, newest first (none: the user does not read the clinical record).
+    pub visits: Option<Vec<VisitView>>,
+    /// Allergies (none: as for visits).
+    pub allergies: Option<Vec<ChartEntryView>>,
+}
+
 /// Editing a patient.
 #[derive(Debug, Deserialize, TS)]
 pub struct PatientUpdateArgs {

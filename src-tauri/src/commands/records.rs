@@ -103,6 +103,32 @@ pub async fn patient(app: AppHandle, args: PatientArgs) -> IpcResult<PatientView
     .await
 }
 
+/// A chart as its screen opens: the record, and the visits and allergies
+/// where the user reads the clinical record, in one read and one audit
+/// entry (each audited read is a commit that waits for the disk).
+#[tauri::command]
+pub async fn open_chart(app: AppHandle, args: PatientArgs) -> IpcResult<ChartView> {
+    blocking(app, move |st, _| {
+        let mut g = st.lock();
+        let s = g.session()?;
+        let c = s.open_chart(args.id)?;
+        let name = crate::commands::chart::namer(s)?;
+        let allergies = c.lists.map(|lists| {
+            lists
+                .into_iter()
+                .filter(|(list, _)| *list == ChartList::Allergies)
+                .flat_map(|(_, entries)| entries.into_iter().map(entry_view))
+                .collect()
+        });
+        Ok(ChartView {
+            patient: view(c.patient, c.identifiers),
+            visits: c.visits.map(|v| v.into_iter().map(|r| visit_view(r, &name)).collect()),
+            allergies,
+        })
+    })
+    .await
+}
+
 /// Edits a patient's demographics.
 #[tauri::command]
 pub async fn update_patient(app: AppHandle, args: PatientUpdateArgs) -> IpcResult<PatientView> {

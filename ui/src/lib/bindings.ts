@@ -1325,6 +1325,20 @@ header_refused: boolean,
  */
 imported: number, };
 
+export type ChartView = { 
+/**
+ * The record.
+ */
+patient: PatientView, 
+/**
+ * Visits, newest first (none: the user does not read the clinical record).
+ */
+visits: Array<VisitView> | null, 
+/**
+ * Allergies (none: as for visits).
+ */
+allergies: Array<ChartEntryView> | null, };
+
 /** The app's commands. */
 export const commands = {
   status: (): Promise<Status> => call("status"),
@@ -1370,6 +1384,7 @@ export const commands = {
   findPatients: (args: FindArgs): Promise<Array<PatientHitView>> => call("find_patients", { args }),
   registerPatient: (args: PatientInput): Promise<PatientView> => call("register_patient", { args }),
   patient: (args: PatientArgs): Promise<PatientView> => call("patient", { args }),
+  openChart: (args: PatientArgs): Promise<ChartView> => call("open_chart", { args }),
   updatePatient: (args: PatientUpdateArgs): Promise<PatientView> => call("update_patient", { args }),
   setIdentifier: (args: IdentifierArgs): Promise<null> => call("set_identifier", { args }),
   archivePatient: (args: PatientArgs): Promise<null> => call("archive_patient", { args }),
