@@ -187,6 +187,7 @@ ipc! {
         records::chart_entry_history(EntryArgs) -> Vec<HistoryView>;
         chart::attachments(PatientArgs) -> Vec<AttachmentView>;
         chart::save_attachment(SaveAttachmentArgs) -> SavedFile;
+        chart::attachment_limit() -> u64;
         chart::mark_attachment_in_error(AttachmentArgs) -> ();
         chart::consents(PatientArgs) -> Vec<ConsentView>;
         chart::record_consent(ConsentArgs) -> ConsentView;

@@ -13,6 +13,9 @@ impl Session {
     /// trail and listed for an administrator's review.
     pub fn break_glass(&mut self, patient_id: i64, permission: Permission, reason: &str) -> Result<emergency::Grant> {
         self.ready()?;
+        // Only a registered record: a grant taken in advance on the next
+        // id would open whoever is registered under it.
+        self.existing_patient(patient_id)?;
         let (user, now, lasts) = (self.user().id, self.now(), self.policy().emergency_for);
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         let grant = emergency::invoke(&tx, user, patient_id, permission, reason, now, lasts)?;

@@ -190,12 +190,14 @@ fn breaking_the_glass_opens_one_patient_for_a_while_flagged_and_listed_for_revie
     add_staff(&w);
     let mut sam = w.try_login("sam", STAFF_PW, None).unwrap();
     sam.change_own_password(&pw(STAFF_PW), &pw(STAFF_NEW_PW)).unwrap();
-    assert!(matches!(sam.require(Permission::ClinicalRead, Some(42)), Err(CoreError::Denied(_))));
-    assert!(sam.break_glass(42, Permission::ClinicalRead, "too short").is_err());
-    assert!(sam.break_glass(42, Permission::UserAdmin, "patient collapsed in the waiting room").is_err());
-    let grant = sam.break_glass(42, Permission::ClinicalRead, "patient collapsed in the waiting room").unwrap();
-    sam.require(Permission::ClinicalRead, Some(42)).expect("granted for patient 42");
-    assert!(sam.require(Permission::ClinicalRead, Some(43)).is_err(), "and no other");
+    let p42 = sam.register_patient(&person("Grace", "Hopper")).unwrap().id;
+    let p43 = sam.register_patient(&person("Ada", "Byron")).unwrap().id;
+    assert!(matches!(sam.require(Permission::ClinicalRead, Some(p42)), Err(CoreError::Denied(_))));
+    assert!(sam.break_glass(p42, Permission::ClinicalRead, "too short").is_err());
+    assert!(sam.break_glass(p42, Permission::UserAdmin, "patient collapsed in the waiting room").is_err());
+    let grant = sam.break_glass(p42, Permission::ClinicalRead, "patient collapsed in the waiting room").unwrap();
+    sam.require(Permission::ClinicalRead, Some(p42)).expect("granted for that patient");
+    assert!(sam.require(Permission::ClinicalRead, Some(p43)).is_err(), "and no other");
     w.clock.advance(Duration::minutes(61));
     sam.lock_if_idle().unwrap();
     sam.logout().unwrap();
@@ -204,14 +206,14 @@ fn breaking_the_glass_opens_one_patient_for_a_while_flagged_and_listed_for_revie
     assert_eq!(pending.iter().map(|g| g.id).collect::<Vec<_>>(), vec![grant.id]);
     let flagged = admin.audit_list(&Filter { emergency: Some(true), ..Filter::default() }).unwrap();
     assert_eq!(flagged.len(), 1);
-    assert_eq!(flagged[0].event.patient_id, Some(42));
+    assert_eq!(flagged[0].event.patient_id, Some(p42));
     admin.review_emergency(grant.id, Some("checked with the ward")).unwrap();
     assert!(admin.emergency_review_list().unwrap().is_empty());
     admin.logout().unwrap();
     // After its hour the grant no longer counts.
     w.clock.advance(Duration::seconds(10));
     let mut sam = w.try_login("sam", STAFF_NEW_PW, None).unwrap();
-    assert!(sam.require(Permission::ClinicalRead, Some(42)).is_err());
+    assert!(sam.require(Permission::ClinicalRead, Some(p42)).is_err());
 }
 
 #[test]

@@ -235,7 +235,77 @@ fn the_no_delete_guards_still_hold_outside_an_erasure() {
         "DELETE FROM attachments".into(),
         "DELETE FROM consents".into(),
         "DELETE FROM chart_history".into(),
+        "DELETE FROM attachment_content".into(),
+        "UPDATE attachment_content SET body = x'00'".into(),
+        "DELETE FROM audit_subject_keys".into(),
+        "UPDATE audit_subject_keys SET key = zeroblob(32)".into(),
     ] {
         assert!(v.conn().execute(&sql, []).is_err(), "{sql} is refused");
     }
+}
+
+#[test]
+fn a_withdrawn_consent_moves_with_a_merge_and_back_with_its_undo() {
+    let w = world();
+    let mut pat = provider(&w);
+    let (kept, dup) = duplicates(&w, &mut pat);
+    let today = w.clock_today();
+    let c = pat
+        .record_consent(
+            dup,
+            &NewConsent { scope: ConsentScope::Research, granted_on: today, expires_on: None, note: None },
+        )
+        .unwrap();
+    pat.withdraw_consent(c.id).unwrap();
+    let (m, counts) = pat.merge_patients(kept, dup).unwrap();
+    assert!(counts.moved.contains(&("consents", 2)), "{counts:?}");
+    // Withdrawn after the merge, on the record it moved to: the undo still works.
+    let moved = pat.consents(kept).unwrap().into_iter().find(|c| c.scope == ConsentScope::Treatment).unwrap();
+    pat.withdraw_consent(moved.id).unwrap();
+    pat.undo_merge(m.id).unwrap();
+    let back = pat.consents(dup).unwrap();
+    assert_eq!(back.len(), 2);
+    assert!(back.iter().all(|c| c.withdrawn_at.is_some()), "both withdrawn, as recorded");
+}
+
+#[test]
+fn an_undo_moves_back_the_identifier_it_moved_not_a_later_one_of_the_same_system() {
+    let w = world();
+    let mut pat = provider(&w);
+    let (kept, dup) = duplicates(&w, &mut pat);
+    let (m, _) = pat.merge_patients(kept, dup).unwrap();
+    pat.set_patient_identifier(kept, "passport", Some("P999")).unwrap();
+    pat.undo_merge(m.id).unwrap();
+    assert!(
+        pat.patient_identifiers(kept).unwrap().contains(&("passport".into(), "P999".into())),
+        "the new value stays"
+    );
+    assert!(!pat.patient_identifiers(dup).unwrap().iter().any(|(s, _)| s == "passport"));
+}
+
+#[test]
+fn a_merged_duplicate_is_not_erased_alone_and_an_erased_id_is_never_given_again() {
+    let w = world();
+    let mut pat = provider(&w);
+    let (kept, dup) = duplicates(&w, &mut pat);
+    pat.merge_patients(kept, dup).unwrap();
+    pat.logout().unwrap();
+    let mut ada = w.admin();
+    ada.set_override("pat", Permission::PatientErase, Some(Effect::Grant)).unwrap();
+    ada.logout().unwrap();
+    let mut pat = w.try_login("pat", PROVIDER_NEW_PW, None).unwrap();
+    let e = pat.erase_patient(dup, "REQ-1").unwrap_err();
+    assert!(
+        matches!(e, CoreError::MergeRefused(m) if m.contains("erase that one")),
+        "the chart lives on the kept record"
+    );
+    assert!(pat.patient_visits(kept).unwrap().len() == 1, "nothing was erased");
+    let erased = pat.erase_patient(kept, "REQ-1").unwrap();
+    assert!(erased.log_truncated);
+    let next = pat.register_patient(&person("New", "Person")).unwrap();
+    assert!(next.id > dup.max(kept), "ids {kept} and {dup} are never given again (got {})", next.id);
+    assert!(matches!(
+        pat.break_glass(next.id + 1, Permission::PatientRead, "a grant on a record not yet registered"),
+        Err(CoreError::NoSuchPatient(_))
+    ));
 }

@@ -164,12 +164,18 @@ pub async fn save_attachment(app: AppHandle, args: SaveAttachmentArgs) -> IpcRes
     blocking(app, move |st, _| {
         let mut g = st.lock();
         let s = g.session()?;
-        let file_name = s.attachment(args.id)?.file_name;
-        let path = files::destination(&args.path, &file_name)?;
+        let a = s.attachment(args.id)?;
+        let path = files::destination(&args.path, &files::safe_name(&a.file_name, a.content_type.extensions()))?;
         let bytes = files::write_new(&path, |out| Ok(s.open_attachment(args.id, out)?.size))?;
         Ok(SavedFile { path: path.display().to_string(), bytes })
     })
     .await
+}
+
+/// The largest attachment the clinic accepts, in bytes.
+#[tauri::command]
+pub async fn attachment_limit(app: AppHandle) -> IpcResult<u64> {
+    blocking(app, |st, _| Ok(st.lock().session()?.attachment_limit())).await
 }
 
 /// Marks an attachment as added to this chart by mistake.

@@ -1403,6 +1403,7 @@ export const commands = {
   chartEntryHistory: (args: EntryArgs): Promise<Array<HistoryView>> => call("chart_entry_history", { args }),
   attachments: (args: PatientArgs): Promise<Array<AttachmentView>> => call("attachments", { args }),
   saveAttachment: (args: SaveAttachmentArgs): Promise<SavedFile> => call("save_attachment", { args }),
+  attachmentLimit: (): Promise<number> => call("attachment_limit"),
   markAttachmentInError: (args: AttachmentArgs): Promise<null> => call("mark_attachment_in_error", { args }),
   consents: (args: PatientArgs): Promise<Array<ConsentView>> => call("consents", { args }),
   recordConsent: (args: ConsentArgs): Promise<ConsentView> => call("record_consent", { args }),

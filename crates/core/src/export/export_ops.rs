@@ -136,7 +136,9 @@ impl Session {
         let today = now.date_naive();
         let conn = self.vault()?.conn();
         let mut ids: Vec<i64> = {
-            let mut stmt = conn.prepare("SELECT id FROM patients")?;
+            // A duplicate merged into another record is that person again
+            // (and its consents moved with its chart): counted once.
+            let mut stmt = conn.prepare("SELECT id FROM patients WHERE merged_into IS NULL")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect::<chartvault_seal::rusqlite::Result<_>>()?
         };

@@ -80,6 +80,12 @@ impl Session {
         Ok(a)
     }
 
+    /// The largest attachment the clinic accepts, in bytes (for a page to
+    /// refuse a bigger file before reading it; `add_attachment` checks it).
+    pub fn attachment_limit(&self) -> u64 {
+        self.policy().attachment_max_bytes
+    }
+
     /// The attachments of a patient's chart, newest first (descriptions
     /// only; the listing is audited as a read of the record).
     pub fn attachments(&mut self, patient_id: i64) -> Result<Vec<Attachment>> {

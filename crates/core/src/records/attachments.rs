@@ -53,16 +53,22 @@ impl ContentType {
             .find(|t| t.mime() == mime)
     }
 
+    /// The extensions a file of this kind may carry.
+    pub const fn extensions(self) -> &'static [&'static str] {
+        match self {
+            ContentType::Pdf => &["pdf"],
+            ContentType::Png => &["png"],
+            ContentType::Jpeg => &["jpg", "jpeg"],
+            ContentType::Text => &["txt", "text", "csv", "log"],
+        }
+    }
+
     /// The kind a file name's extension claims, if it names one of ours.
     fn claimed_by(file_name: &str) -> Option<ContentType> {
-        let ext = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
-        Some(match ext.as_str() {
-            "pdf" => ContentType::Pdf,
-            "png" => ContentType::Png,
-            "jpg" | "jpeg" => ContentType::Jpeg,
-            "txt" | "text" => ContentType::Text,
-            _ => return None,
-        })
+        let ext = extension(file_name)?;
+        [ContentType::Pdf, ContentType::Png, ContentType::Jpeg, ContentType::Text]
+            .into_iter()
+            .find(|t| t.extensions().contains(&ext.as_str()))
     }
 }
 
@@ -96,6 +102,12 @@ pub struct Attachment {
 const HEAD: usize = 8 * 1024;
 /// Chunk size of the blob copy in and out.
 const CHUNK: usize = 64 * 1024;
+
+/// A name's extension, lower-case (none for `notes` or `.profile`).
+fn extension(file_name: &str) -> Option<String> {
+    let (stem, ext) = file_name.rsplit_once('.')?;
+    (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
+}
 
 fn refused(file: &str, why: impl Into<String>) -> CoreError {
     CoreError::AttachmentRefused { file: file.to_owned(), why: why.into() }
@@ -141,6 +153,16 @@ fn sniff(file: &str, head: &[u8]) -> Result<ContentType> {
     {
         let is = if found == ContentType::Text { "not one (it starts with no such signature)" } else { found.label() };
         return Err(refused(file, format!("its name says {} but its content is {is}", claimed.label())));
+    }
+    // Any other extension is refused too: a copy saved under its own name
+    // must not be opened by the system as a web page or a program.
+    if let Some(ext) = extension(file)
+        && !found.extensions().contains(&ext.as_str())
+    {
+        return Err(refused(
+            file,
+            format!("its name ends in .{ext}, not a name for {} (.{})", found.label(), found.extensions().join(", .")),
+        ));
     }
     Ok(found)
 }
@@ -404,6 +426,13 @@ mod tests {
         assert!(e.contains("a program") && e.contains("Nothing was added"), "{e}");
         let zip = b"PK\x03\x04\x14\0\0\0\x08\0";
         assert!(sniff("notes.txt", zip).unwrap_err().to_string().contains("an archive"));
+        for name in ["letter.html", "results.js", "x.bat", "scan.svg", "lab.hta"] {
+            let e = sniff(name, b"plain words").unwrap_err().to_string();
+            assert!(e.contains("not a name for plain text"), "{name}: {e}");
+        }
+        assert!(sniff("letter.html", b"%PDF-1.4\n<script>").unwrap_err().to_string().contains("not a name for a PDF"));
+        assert_eq!(sniff("lab results.CSV", b"a,b\n1,2\n").unwrap(), ContentType::Text);
+        assert_eq!(sniff(".profile", b"text").unwrap(), ContentType::Text, "a leading dot is no extension");
         let gif = b"GIF89a\x01\0\x01\0";
         assert!(sniff("x.gif", gif).unwrap_err().to_string().contains("another format"));
     }

@@ -26,6 +26,9 @@ pub struct Erased {
     pub records: usize,
     /// Rows deleted, all tables together.
     pub rows: usize,
+    /// Whether the write-ahead log was cut to nothing after (it holds the
+    /// pages as they were until then); false when something held it.
+    pub log_truncated: bool,
 }
 
 /// The deletions, children first, each scoped to the patients marked in
@@ -55,6 +58,7 @@ const DELETIONS: &[&str] = &[
     // Last but one: the deletions above touch the patient row through the
     // search triggers, which write its index entry again.
     "DELETE FROM patient_search WHERE rowid IN (SELECT patient_id FROM erasure_in_progress)",
+    "INSERT INTO erased_patients (id) SELECT patient_id FROM erasure_in_progress",
     "DELETE FROM patients WHERE id IN (SELECT patient_id FROM erasure_in_progress)",
 ];
 
@@ -93,7 +97,13 @@ impl Session {
     pub fn erase_patient(&mut self, id: i64, reference: &str) -> Result<Erased> {
         self.patient_access(id, Permission::PatientErase)?;
         self.require_recent_password()?;
-        self.existing_patient(id)?;
+        if self.existing_patient(id)?.merged_into.is_some() {
+            // Its chart moved into that record: erasing this one alone would
+            // leave the person's visits and files there.
+            return Err(CoreError::MergeRefused(
+                "this record was merged into another, which now holds its chart: erase that one (it takes this with it)",
+            ));
+        }
         let reference = reference.trim();
         if reference.is_empty()
             || reference.chars().count() > 64
@@ -117,14 +127,14 @@ impl Session {
                 .detail(format!("record erased on request {reference} ({} record(s), {rows} rows)", ids.len()));
             stamp.append(&tx, &event)?;
             tx.commit()?;
-            Ok::<_, CoreError>(Erased { records: ids.len(), rows })
+            Ok::<_, CoreError>(Erased { records: ids.len(), rows, log_truncated: false })
         })();
         let off = vault.conn().pragma_update(None, "secure_delete", "OFF");
         let erased = result?;
         off?;
         // The log's frames still hold the pages as they were; copy the
         // current ones home and cut the log to nothing.
-        vault.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(erased)
+        let busy: i64 = vault.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        Ok(Erased { log_truncated: busy == 0, ..erased })
     }
 }

@@ -86,9 +86,11 @@ pub(crate) fn apply(
                     "UPDATE patient_identifiers SET patient_id = ?1 WHERE patient_id = ?2 AND system = ?3",
                     (kept, duplicate, &system),
                 )?;
+                // The value too: an undo moves back only the identifier moved,
+                // not one the kept record was given under the same system since.
                 tx.execute(
-                    "INSERT INTO patient_merge_moves (merge_id, kind, row_key) VALUES (?1, 'identifiers', ?2)",
-                    (merge_id, &system),
+                    "INSERT INTO patient_merge_moves (merge_id, kind, row_key) VALUES (?1, 'identifiers', ?2 || char(31) || ?3)",
+                    (merge_id, &system, &value),
                 )?;
                 moved_ids += 1;
             }
@@ -152,7 +154,7 @@ pub(crate) fn undo(tx: &Transaction<'_>, m: &Merge, by: i64, at: DateTime<Utc>) 
         }
     }
     let n = tx.execute(
-        "UPDATE patient_identifiers SET patient_id = ?1 WHERE patient_id = ?2 AND system IN
+        "UPDATE patient_identifiers SET patient_id = ?1 WHERE patient_id = ?2 AND system || char(31) || value IN
          (SELECT row_key FROM patient_merge_moves WHERE merge_id = ?3 AND kind = 'identifiers')",
         (m.duplicate_id, m.kept_id, m.id),
     )?;

@@ -47,19 +47,26 @@ impl Session {
         let (merge_id, counts) =
             merge::apply(&tx, kept_id, duplicate_id, duplicate.archived_at.is_some(), me, stamp.at)?;
         let moved = moved_text(&counts);
+        // Each entry holds only its own record's values (sealed under its
+        // own key) and names the other record by id, so that erasing either
+        // later leaves nothing of it readable in the other's trail.
         let mut on_kept = Event::new(Action::PatientMerge)
             .target("merge", merge_id.to_string())
             .patient(kept_id)
-            .change("merged_from", None, Some(&duplicate.mrn))
-            .detail(format!("{} merged into {}: moved {moved}", duplicate.mrn, kept.mrn));
-        for (system, k, d) in &counts.identifier_conflicts {
-            on_kept = on_kept.change(format!("identifier {system} left on the duplicate"), Some(k), Some(d));
-        }
+            .change("merged_from", None, Some(&format!("record {duplicate_id}")))
+            .detail(format!("record {duplicate_id} merged into this record ({}): moved {moved}", kept.mrn));
         let mut on_duplicate = Event::new(Action::PatientMerge)
             .target("merge", merge_id.to_string())
             .patient(duplicate_id)
-            .change("merged_into", None, Some(&kept.mrn))
-            .detail(format!("{} merged into {}: moved {moved}", duplicate.mrn, kept.mrn));
+            .change("merged_into", None, Some(&format!("record {kept_id}")))
+            .detail(format!("this record ({}) merged into record {kept_id}: moved {moved}", duplicate.mrn));
+        for (system, _, d) in &counts.identifier_conflicts {
+            on_duplicate = on_duplicate.change(
+                format!("identifier {system} kept here (the other record has its own)"),
+                None,
+                Some(d),
+            );
+        }
         if e1 || e2 {
             on_kept = on_kept.emergency();
             on_duplicate = on_duplicate.emergency();
@@ -105,14 +112,27 @@ impl Session {
         let me = self.user().id;
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         let counts = merge::undo(&tx, &m, me, stamp.at)?;
-        let detail = format!("merge of {} into {} undone: moved back {}", duplicate.mrn, kept.mrn, moved_text(&counts));
-        for patient in [m.kept_id, m.duplicate_id] {
-            let mut event = Event::new(Action::PatientMergeUndone)
-                .target("merge", id.to_string())
-                .patient(patient)
-                .detail(detail.clone());
+        let moved = moved_text(&counts);
+        for (patient, detail) in [
+            (
+                m.kept_id,
+                format!(
+                    "merge of record {} into this record ({}) undone: moved back {moved}",
+                    m.duplicate_id, kept.mrn
+                ),
+            ),
+            (
+                m.duplicate_id,
+                format!(
+                    "merge of this record ({}) into record {} undone: moved back {moved}",
+                    duplicate.mrn, m.kept_id
+                ),
+            ),
+        ] {
+            let mut event =
+                Event::new(Action::PatientMergeUndone).target("merge", id.to_string()).patient(patient).detail(detail);
             if patient == m.duplicate_id {
-                event = event.change("merged_into", Some(&kept.mrn), None);
+                event = event.change("merged_into", Some(&format!("record {}", m.kept_id)), None);
             }
             if e1 || e2 {
                 event = event.emergency();

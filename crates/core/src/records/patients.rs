@@ -317,11 +317,15 @@ pub(crate) const FIELD_COLUMNS: [&str; 10] = [
     "postal_code",
 ];
 
-/// Stores a new patient; returns the id.
+/// Stores a new patient; returns the id. An id is never given twice, not
+/// even one whose record was erased: grants and audit entries that name it
+/// keep meaning that person.
 pub(crate) fn insert(tx: &Transaction<'_>, mrn: &str, f: &PatientFields, now: DateTime<Utc>) -> Result<i64> {
     let t = crate::access::time_text(now);
     let sql = format!(
-        "INSERT INTO patients ({}, mrn, created_at, updated_at) VALUES ({}, ?, ?, ?)",
+        "INSERT INTO patients (id, {}, mrn, created_at, updated_at) VALUES (
+            1 + max(coalesce((SELECT max(id) FROM patients), 0), coalesce((SELECT max(id) FROM erased_patients), 0)),
+            {}, ?, ?, ?)",
         FIELD_COLUMNS.join(", "),
         ["?"; FIELD_COLUMNS.len()].join(", ")
     );

@@ -26,7 +26,7 @@ CREATE TABLE patient_merge_moves (
     merge_id INTEGER NOT NULL REFERENCES patient_merges(id),
     kind TEXT NOT NULL CHECK (kind IN
         ('visits', 'problems', 'allergies', 'medications', 'attachments', 'consents', 'identifiers')),
-    -- The row id, or for an identifier its system.
+    -- The row id, or for an identifier its system and value (joined by U+001F).
     row_key TEXT NOT NULL,
     PRIMARY KEY (merge_id, kind, row_key)
 ) WITHOUT ROWID;
@@ -91,3 +91,29 @@ DROP TRIGGER consents_no_delete;
 CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents
 WHEN NOT EXISTS (SELECT 1 FROM erasure_in_progress WHERE patient_id = OLD.patient_id)
 BEGIN SELECT RAISE(ABORT, 'consents are withdrawn, not deleted'); END;
+
+-- A merge moves a withdrawn consent to the kept record, and its undo moves
+-- it back: the record a consent belongs to may change; what it says may not.
+DROP TRIGGER consents_withdrawn_stay;
+CREATE TRIGGER consents_withdrawn_stay BEFORE UPDATE ON consents
+WHEN OLD.withdrawn_at IS NOT NULL AND (
+    NEW.id IS NOT OLD.id OR NEW.scope IS NOT OLD.scope OR NEW.granted_on IS NOT OLD.granted_on
+    OR NEW.expires_on IS NOT OLD.expires_on OR NEW.note IS NOT OLD.note
+    OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.recorded_at IS NOT OLD.recorded_at
+    OR NEW.withdrawn_at IS NOT OLD.withdrawn_at OR NEW.withdrawn_by IS NOT OLD.withdrawn_by)
+BEGIN SELECT RAISE(ABORT, 'a withdrawn consent is not changed; record a new one'); END;
+
+-- The ids of erased records, never given to another patient: emergency
+-- grants, audit entries and keys that name an id keep meaning that person.
+CREATE TABLE erased_patients (
+    id INTEGER PRIMARY KEY
+);
+
+-- An attachment's bytes change only by erasure (its blob is written once,
+-- when added, through incremental I/O, which fires no trigger).
+CREATE TRIGGER attachment_content_no_update BEFORE UPDATE ON attachment_content
+BEGIN SELECT RAISE(ABORT, 'an attachment''s content is never changed'); END;
+CREATE TRIGGER attachment_content_no_delete BEFORE DELETE ON attachment_content
+WHEN NOT EXISTS (SELECT 1 FROM erasure_in_progress e JOIN attachments a ON a.patient_id = e.patient_id
+                 WHERE a.id = OLD.attachment_id)
+BEGIN SELECT RAISE(ABORT, 'attachments are marked entered in error, not deleted'); END;
