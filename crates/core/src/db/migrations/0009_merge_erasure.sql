@@ -3,6 +3,10 @@
 -- A duplicate merged into another record keeps its row (archived), with
 -- the record it was merged into.
 ALTER TABLE patients ADD COLUMN merged_into INTEGER REFERENCES patients(id);
+-- A foreign key's child column needs an index: every change of a patient's
+-- id (the search triggers' `SET id = id`) and every erasure looks for
+-- records merged into it, which without one reads the whole table.
+CREATE INDEX patients_by_merged_into ON patients (merged_into) WHERE merged_into IS NOT NULL;
 
 CREATE TABLE patient_merges (
     id INTEGER PRIMARY KEY,
