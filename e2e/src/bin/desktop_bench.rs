@@ -68,7 +68,7 @@ fn records(vault: &Path) {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let listed = report("signed in, patient list", &app.memory());
         let mut opened = Vec::new();
-        for (i, q) in ["mar", "gar", "ng", "müll", "ana", "john", "li", "kov"].iter().enumerate() {
+        for (i, q) in ["mar", "gar", "ng", "müll", "ana", "john", "li", "bro"].iter().enumerate() {
             app.fill("patient-search", q).await;
             tokio::time::sleep(Duration::from_millis(400)).await;
             app.wait_for(r#"[data-testid="patient-results"] [role="option"]"#).await;
