@@ -205,4 +205,6 @@ pub struct ImportView {
     pub header_refused: bool,
     /// Patients registered (none for a check).
     pub imported: u64,
+    /// Good rows that may be patients already registered (imported all the same).
+    pub warnings: Vec<ImportProblemView>,
 }

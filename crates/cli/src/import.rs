@@ -79,6 +79,9 @@ pub fn import(session: &mut Session, c: &ImportCommand) -> Result<(), Failure> {
     for p in &report.problems {
         println!("{}", printable(&p.to_string()));
     }
+    for w in &report.warnings {
+        println!("{}", printable(&format!("line {}, {}: possible duplicate: {}", w.line, w.field, w.why)));
+    }
     let line = summary(&report, args.skip_bad);
     let skipped = args.skip_bad && !report.header_refused;
     if report.problems.is_empty() || skipped {

@@ -194,3 +194,32 @@ fn a_binary_or_malformed_file_is_a_clear_error_and_writes_nothing() {
     assert!(e.to_string().contains("empty"), "{e}");
     assert!(sam.find_patients("", false, 10).unwrap().is_empty());
 }
+
+#[test]
+fn rows_that_may_be_registered_already_are_warned_of_but_imported() {
+    let w = world();
+    let mut pat = provider(&w);
+    let grace = pat.register_patient(&person("Grace", "Hopper")).unwrap();
+    pat.set_patient_identifier(grace.id, "NHS", Some("9434765919")).unwrap();
+    pat.register_patient(&chartvault_core::records::PatientFields { restricted: true, ..person("Vera", "Important") })
+        .unwrap();
+    let csv = "given_name,family_name,date_of_birth,sex,identifier:NHS\n\
+               grace,HOPPER,1906-12-09,female,\n\
+               Ada,Byron,1915-12-10,female,9434765919\n\
+               Vera,Important,1906-12-09,female,\n\
+               Ada,Byron,1915-12-10,female,\n\
+               Alan,Turing,1912-06-23,male,\n";
+    let r = pat.import_patients(&mut csv.as_bytes(), chartvault_core::records::ImportMode::AllOrNothing).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.imported.len(), 5, "warnings do not stop an import");
+    let said: Vec<String> = r.warnings.iter().map(|p| format!("{} {} {}", p.line, p.field, p.why)).collect();
+    assert_eq!(
+        said,
+        [
+            format!("2 row same name and date of birth as {}", grace.mrn),
+            format!("3 identifier:NHS already on {}", grace.mrn),
+            "4 row same name and date of birth as a restricted record".to_owned(),
+            "5 row same name and date of birth as line 3".to_owned(),
+        ]
+    );
+}

@@ -142,6 +142,11 @@ pub fn import_patients(app: AppHandle, request: Request<'_>) -> IpcResult<Import
             .collect(),
         header_refused: r.header_refused,
         imported: r.imported.len() as u64,
+        warnings: r
+            .warnings
+            .into_iter()
+            .map(|p| ImportProblemView { line: p.line, field: p.field, why: p.why })
+            .collect(),
     })
 }
 

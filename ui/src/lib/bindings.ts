@@ -1323,7 +1323,11 @@ header_refused: boolean,
 /**
  * Patients registered (none for a check).
  */
-imported: number, };
+imported: number, 
+/**
+ * Good rows that may be patients already registered (imported all the same).
+ */
+warnings: Array<ImportProblemView>, };
 
 export type ChartView = { 
 /**

@@ -3,12 +3,15 @@
 //! registered in one transaction, each audited as a registration is, with
 //! one summary entry for the import.
 
+use std::collections::HashMap;
 use std::io::Read;
+
+use chartvault_seal::rusqlite::{Connection, OptionalExtension};
 
 use crate::Result;
 use crate::access::Permission;
 use crate::audit::{Action, Event};
-use crate::records::import::{self, ImportProblem, Limits};
+use crate::records::import::{self, ImportProblem, ImportRow, Limits};
 use crate::records::patient_ops::register;
 use crate::session::Session;
 
@@ -48,6 +51,10 @@ pub struct ImportReport {
     pub problems: Vec<ImportProblem>,
     /// The header has a problem: no row could be imported, in any mode.
     pub header_refused: bool,
+    /// Good rows that may be a patient already registered (same name and
+    /// date of birth, or an identifier already on a record) or repeat an
+    /// earlier line: imported all the same, to be merged if they are.
+    pub warnings: Vec<ImportProblem>,
     /// The patients registered (none for a dry run, or when nothing was written).
     pub imported: Vec<ImportedPatient>,
 }
@@ -70,6 +77,7 @@ impl Session {
             good_rows: parsed.good.len() as u64,
             problems: parsed.problems,
             header_refused: parsed.header_refused,
+            warnings: possible_duplicates(self.vault()?.conn(), &parsed.good)?,
             imported: Vec::new(),
         };
         let write = match mode {
@@ -97,4 +105,54 @@ impl Session {
         tx.commit()?;
         Ok(report)
     }
+}
+
+/// Rows that may already be registered, or repeat an earlier row. A
+/// restricted record is named as such, without its record number.
+fn possible_duplicates(conn: &Connection, rows: &[ImportRow]) -> Result<Vec<ImportProblem>> {
+    let mut by_name = conn.prepare(
+        "SELECT mrn, restricted FROM patients WHERE family_name = ?1 COLLATE NOCASE
+         AND given_name = ?2 COLLATE NOCASE AND date_of_birth = ?3 AND merged_into IS NULL LIMIT 1",
+    )?;
+    let mut by_identifier = conn.prepare(
+        "SELECT p.mrn, p.restricted FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
+         WHERE i.system = ?1 AND i.value = ?2 LIMIT 1",
+    )?;
+    let named = |(mrn, restricted): (String, bool)| if restricted { "a restricted record".to_owned() } else { mrn };
+    let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
+    let mut out = Vec::new();
+    for row in rows {
+        let f = &row.fields;
+        let key = (f.family_name.to_lowercase(), f.given_name.to_lowercase(), f.date_of_birth.to_string());
+        if let Some(first) = seen.get(&key) {
+            out.push(ImportProblem {
+                line: row.line,
+                field: "row".into(),
+                why: format!("same name and date of birth as line {first}"),
+            });
+        } else {
+            seen.insert(key, row.line);
+        }
+        let found = by_name
+            .query_row((&f.family_name, &f.given_name, f.date_of_birth.to_string()), |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some(existing) = found {
+            out.push(ImportProblem {
+                line: row.line,
+                field: "row".into(),
+                why: format!("same name and date of birth as {}", named(existing)),
+            });
+        }
+        for (system, value) in &row.identifiers {
+            let found = by_identifier.query_row((system, value), |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+            if let Some(existing) = found {
+                out.push(ImportProblem {
+                    line: row.line,
+                    field: format!("identifier:{system}"),
+                    why: format!("already on {}", named(existing)),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
