@@ -197,8 +197,8 @@ fn erasure_removes_every_row_of_the_record_and_its_merged_duplicate_and_its_sear
 
     let mut ada = w.admin();
     let trail = ada.audit_list(&Filter { action: Some(Action::PatientErased), ..Filter::default() }).unwrap();
-    assert_eq!(trail.len(), 1);
-    let e = &trail[0].event;
+    assert_eq!(trail.len(), 2, "one entry for each record erased");
+    let e = &trail.iter().find(|e| e.event.patient_id == Some(kept)).unwrap().event;
     let text = format!("{:?} {:?}", e.detail, e.changes);
     assert!(text.contains("REQ-2030-17") && !text.contains("Hopper") && !text.contains("MRN"), "{text}");
 
@@ -242,6 +242,19 @@ fn the_no_delete_guards_still_hold_outside_an_erasure() {
     ] {
         assert!(v.conn().execute(&sql, []).is_err(), "{sql} is refused");
     }
+    // Around the triggers, a key's removal still shows: verification names it.
+    v.conn()
+        .execute_batch(&format!(
+            "DROP TRIGGER audit_subject_keys_no_delete; DELETE FROM audit_subject_keys WHERE patient_id = {kept};"
+        ))
+        .unwrap();
+    drop(v);
+    let mut ada = w.admin();
+    let report = ada.audit_verify(None).unwrap();
+    let problem = report.first_problem.expect("a removed key is found");
+    assert_eq!(problem.kind, chartvault_core::audit::ProblemKind::SubjectKeyMissing { patient_id: kept });
+    assert!(problem.to_string().contains("without an erasure"), "{problem}");
+    ada.logout().unwrap();
 }
 
 #[test]

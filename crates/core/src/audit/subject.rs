@@ -124,6 +124,26 @@ pub(super) fn opened(conn: &Connection, mut entry: Entry) -> Result<Entry> {
     Ok(entry)
 }
 
+/// The first entry (seq, patient) with a sealed value whose patient has no
+/// key and no recorded erasure: a key removed by something other than an
+/// erasure (the triggers refuse it; this finds it done around them).
+pub(super) fn first_keyless(conn: &Connection) -> Result<Option<(i64, i64)>> {
+    let sealed = format!("{PREFIX}%");
+    Ok(conn
+        .query_row(
+            "SELECT min(l.seq), l.patient_id FROM audit_log l
+             WHERE l.patient_id IS NOT NULL
+               AND (l.detail LIKE ?1 OR EXISTS (SELECT 1 FROM audit_changes c WHERE c.seq = l.seq
+                    AND (c.old_value LIKE ?1 OR c.new_value LIKE ?1)))
+               AND NOT EXISTS (SELECT 1 FROM audit_subject_keys k WHERE k.patient_id = l.patient_id)
+               AND NOT EXISTS (SELECT 1 FROM audit_log e WHERE e.patient_id = l.patient_id AND e.action = ?2)
+             GROUP BY l.patient_id ORDER BY 1 LIMIT 1",
+            (&sealed, Action::PatientErased.as_str()),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

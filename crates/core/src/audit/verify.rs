@@ -38,6 +38,13 @@ pub enum ProblemKind {
     },
     /// Changes stored for a seq the log does not hold.
     OrphanChanges,
+    /// The key under which a patient's values in the trail are sealed is
+    /// gone, and no erasure of the record is recorded: the values can no
+    /// longer be read, though every hash holds (see `audit/subject.rs`).
+    SubjectKeyMissing {
+        /// The patient.
+        patient_id: i64,
+    },
     /// The log ends before a recorded head: entries from this seq to
     /// `recorded` are gone.
     Truncated {
@@ -86,6 +93,10 @@ impl fmt::Display for Problem {
             ProblemKind::OrphanChanges => {
                 write!(f, "changes are stored for audit entry {s}, which is not in the log")
             }
+            ProblemKind::SubjectKeyMissing { patient_id } => write!(
+                f,
+                "from audit entry {s}, what the trail says of patient {patient_id} can no longer be read: its key was removed without an erasure of the record"
+            ),
             ProblemKind::Truncated { recorded } => write!(
                 f,
                 "the audit trail ends before entry {s}, but a head recorded entry {recorded}: entries {s} to {recorded} were removed"
@@ -141,7 +152,9 @@ impl Report {
 ///   before it was replaced by one made with the key).
 ///
 /// A clean walk is followed by a check that no changes are stored for an
-/// entry the log does not hold ([`ProblemKind::OrphanChanges`]).
+/// entry the log does not hold ([`ProblemKind::OrphanChanges`]), and that
+/// every patient with sealed values still has their key unless their record
+/// was erased ([`ProblemKind::SubjectKeyMissing`]).
 ///
 /// **What `verify` cannot see**: a cut at the end. Deleting the last
 /// entries (with their changes) leaves a shorter chain that is sound in
@@ -228,6 +241,10 @@ pub fn verify_with_progress(
                 r.get::<_, Option<i64>>(0)
             })?
             .map(|seq| Problem { seq, kind: ProblemKind::OrphanChanges });
+    }
+    if problem.is_none() {
+        problem = super::subject::first_keyless(conn)?
+            .map(|(seq, patient_id)| Problem { seq, kind: ProblemKind::SubjectKeyMissing { patient_id } });
     }
     let _ = progress(done, total);
     Ok(Report { entries: total, head: stored_head(conn)?, first_problem: problem })

@@ -121,11 +121,20 @@ impl Session {
             let tx = vault.conn_mut().transaction()?;
             let ids = with_merged_duplicates(&tx, id)?;
             let rows = erase_rows(&tx, &ids)?;
-            let event = Event::new(Action::PatientErased)
-                .target("patient", id.to_string())
-                .patient(id)
-                .detail(format!("record erased on request {reference} ({} record(s), {rows} rows)", ids.len()));
-            stamp.append(&tx, &event)?;
+            // One entry per record erased, naming no one: each patient's
+            // trail says why its values no longer open.
+            for erased in &ids {
+                let detail = if *erased == id {
+                    format!("record erased on request {reference} ({} record(s), {rows} rows)", ids.len())
+                } else {
+                    format!("record erased on request {reference}, with record {id} it was merged into")
+                };
+                let event = Event::new(Action::PatientErased)
+                    .target("patient", erased.to_string())
+                    .patient(*erased)
+                    .detail(detail);
+                stamp.append(&tx, &event)?;
+            }
             tx.commit()?;
             Ok::<_, CoreError>(Erased { records: ids.len(), rows, log_truncated: false })
         })();
