@@ -5,72 +5,18 @@
 //! checked: nothing is ever overwritten, a refused or failed export leaves
 //! no file, and every export is audited.
 
-use std::io::Write as _;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::Arc;
 
-use chartvault_core::access::Role;
-use chartvault_core::admin::NewUser;
-use chartvault_core::audit::{Action, Filter, Outcome, Workstation};
-use chartvault_core::clock::SystemClock;
-use chartvault_core::init::{FirstAdmin, init};
+use chartvault_core::audit::{Action, Filter, Outcome};
 use chartvault_core::records::{ChartList, NewAttachment, NewVisit, PatientFields, Sex, VisitKind, Vitals};
-use chartvault_core::session::{Credentials, Env, Session, login};
-use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, SecretString};
-
-const OK: i32 = 0;
-const OTHER: i32 = 1;
-const USAGE: i32 = 2;
-const DENIED: i32 = 6;
-
-/// (user, role, first password, own password).
-const USERS: [(&str, Role, &str, &str); 3] = [
-    ("pat", Role::Provider, "Copper lantern 19 drifting south", "Pearl canyon 28 sleeping fox"),
-    ("sam", Role::Staff, "Granite owl 83 whistling east", "Tidal spoon 71 quiet harbor"),
-    ("aud", Role::Auditor, "Maple tractor 62 humming west", "Ivory bicycle 55 dancing moth"),
-];
-
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
-fn own_password(user: &str) -> &'static str {
-    USERS.iter().find(|u| u.0 == user).map(|u| u.3).expect("a known user")
-}
-
-fn env() -> Env {
-    Env {
-        clock: Arc::new(SystemClock),
-        workstation: Workstation::new("test-host", "ws-export"),
-        open: OpenOptions::default(),
-    }
-}
-
-fn session(vault: &Path, user: &str) -> Session {
-    let password = secret(own_password(user));
-    login(vault, &Credentials { username: user, password: &password, code: None }, &env()).expect("login")
-}
+use common::*;
 
 /// A vault with the three users (their own passwords chosen) and one
 /// patient, Zoë Müller, with an allergy, a visit with vitals and a file.
-fn clinic(root: &Path) -> std::path::PathBuf {
-    let vault = root.join("vault");
-    let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
-    let admin_pw = secret("Violet kettle 47 marching north");
-    let first = FirstAdmin { username: "ada", display_name: "Ada Admin", password: &admin_pw };
-    let mut ada = init(&vault, "Riverside Family Clinic", &first, &env(), &create).expect("init").session;
-    for (name, role, first, _) in USERS {
-        let password = secret(first);
-        ada.create_user(&NewUser { username: name, display_name: name, role, password: &password }).unwrap();
-    }
-    ada.logout().unwrap();
-    for (name, _, first, own) in USERS {
-        let password = secret(first);
-        let mut s = login(&vault, &Credentials { username: name, password: &password, code: None }, &env()).unwrap();
-        s.change_own_password(&password, &secret(own)).unwrap();
-        s.logout().unwrap();
-    }
+fn patient_clinic(root: &Path) -> std::path::PathBuf {
+    let vault = clinic(root);
     let mut pat = session(&vault, "pat");
     let fields = PatientFields {
         given_name: "Zoë".into(),
@@ -99,41 +45,6 @@ fn clinic(root: &Path) -> std::path::PathBuf {
     vault
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// The binary as `user`, the user's password on standard input.
-fn chartvault(vault: &Path, user: &str, args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-        .arg("--vault")
-        .arg(vault)
-        .args(["--password-stdin", "--user", user])
-        .args(args)
-        .env("CHARTVAULT_TEST_FAST_KDF", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let line = format!("{}\n", own_password(user));
-    // A command refused by clap exits before it reads its input.
-    match child.stdin.take().expect("piped").write_all(line.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {e}"),
-        _ => {}
-    }
-    let out = child.wait_with_output().expect("it finishes");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stdout.contains(own_password(user)) && !run.stderr.contains(own_password(user)), "a password printed");
-    run
-}
-
 #[track_caller]
 fn expect(run: &Run, code: i32, text: &str) {
     assert_eq!(run.code, code, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
@@ -159,15 +70,15 @@ fn files(dir: &Path) -> Vec<String> {
 #[test]
 fn patients_are_exported_by_providers_only_never_over_a_file_and_de_identified_by_auditors_only() {
     let tmp = tempfile::tempdir().unwrap();
-    let vault = clinic(tmp.path());
+    let vault = patient_clinic(tmp.path());
     let out = tmp.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let path = |name: &str| out.join(name).to_string_lossy().into_owned();
 
     // A provider: FHIR, HTML and PDF, for the patient's own request.
     let json = path("zoe.json");
-    let run = chartvault(&vault, "pat", &["patient", "export", "1", "--format", "fhir", "--out", &json]);
-    expect(&run, OK, "patient 1 exported as fhir");
+    let fhir = run(&vault, "pat", &["patient", "export", "1", "--format", "fhir", "--out", &json]);
+    expect(&fhir, OK, "patient 1 exported as fhir");
     let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(bundle["resourceType"], "Bundle");
     let kinds: Vec<&str> =
@@ -181,18 +92,18 @@ fn patients_are_exported_by_providers_only_never_over_a_file_and_de_identified_b
         assert_eq!(std::fs::metadata(&json).unwrap().permissions().mode() & 0o777, 0o600, "owner-only");
     }
     let html = path("zoe.html");
-    expect(&chartvault(&vault, "pat", &["patient", "export", "1", "--format", "html", "--out", &html]), OK, "html");
+    expect(&run(&vault, "pat", &["patient", "export", "1", "--format", "html", "--out", &html]), OK, "html");
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
         page.starts_with("<!DOCTYPE html>") && page.contains("Zoë Müller") && page.contains("Riverside Family Clinic")
     );
     let pdf = path("zoe.pdf");
-    expect(&chartvault(&vault, "pat", &["patient", "export", "1", "--format", "pdf", "--out", &pdf]), OK, "pdf");
+    expect(&run(&vault, "pat", &["patient", "export", "1", "--format", "pdf", "--out", &pdf]), OK, "pdf");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
 
     // Never over an existing file.
     let before = std::fs::read(&json).unwrap();
-    let again = chartvault(&vault, "pat", &["patient", "export", "1", "--format", "html", "--out", &json]);
+    let again = run(&vault, "pat", &["patient", "export", "1", "--format", "html", "--out", &json]);
     expect(&again, USAGE, "never overwrites");
     assert_eq!(std::fs::read(&json).unwrap(), before);
 
@@ -214,11 +125,11 @@ fn patients_are_exported_by_providers_only_never_over_a_file_and_de_identified_b
     for (user, mut args, code, says) in refused {
         let target = path("refused.out");
         args.extend(["--out", target.as_str()]);
-        expect(&chartvault(&vault, user, &args), code, says);
+        expect(&run(&vault, user, &args), code, says);
     }
     let missing = path("no/such/folder/x.json");
     expect(
-        &chartvault(&vault, "pat", &["patient", "export", "1", "--format", "fhir", "--out", &missing]),
+        &run(&vault, "pat", &["patient", "export", "1", "--format", "fhir", "--out", &missing]),
         OTHER,
         "cannot create",
     );
@@ -226,11 +137,7 @@ fn patients_are_exported_by_providers_only_never_over_a_file_and_de_identified_b
 
     // The auditor's de-identified extracts.
     let csv = path("research.csv");
-    expect(
-        &chartvault(&vault, "aud", &["export", "deid", "--format", "csv", "--out", &csv]),
-        OK,
-        "patients 1, left out",
-    );
+    expect(&run(&vault, "aud", &["export", "deid", "--format", "csv", "--out", &csv]), OK, "patients 1, left out");
     let table = std::fs::read_to_string(&csv).unwrap();
     assert!(table.starts_with("subject,record,sex,birth_year,zip3,"), "{table}");
     assert!(
@@ -239,17 +146,13 @@ fn patients_are_exported_by_providers_only_never_over_a_file_and_de_identified_b
     );
     let fhir = path("research.json");
     expect(
-        &chartvault(&vault, "aud", &["export", "deid", "--format", "fhir", "--out", &fhir]),
+        &run(&vault, "aud", &["export", "deid", "--format", "fhir", "--out", &fhir]),
         OK,
         "de-identified export (fhir)",
     );
     let deid: serde_json::Value = serde_json::from_slice(&std::fs::read(&fhir).unwrap()).unwrap();
     assert_eq!(deid["type"], "collection");
-    expect(
-        &chartvault(&vault, "aud", &["export", "deid", "--format", "fhir", "--out", &csv]),
-        USAGE,
-        "never overwrites",
-    );
+    expect(&run(&vault, "aud", &["export", "deid", "--format", "fhir", "--out", &csv]), USAGE, "never overwrites");
 
     // Every export is in the audit trail, per-patient ones with the patient.
     let mut aud = session(&vault, "aud");

@@ -1,0 +1,134 @@
+//! What the command's end-to-end tests of records share: a vault whose
+//! users (one of each clinical role, no authenticator) have chosen their
+//! own passwords, made through core; and the built binary run as one of
+//! them with `--password-stdin`.
+#![allow(dead_code)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use chartvault_core::access::Role;
+use chartvault_core::admin::NewUser;
+use chartvault_core::audit::Workstation;
+use chartvault_core::clock::SystemClock;
+use chartvault_core::init::{FirstAdmin, init};
+use chartvault_core::session::{Credentials, Env, Session, login};
+use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, SecretString};
+
+pub const OK: i32 = 0;
+pub const OTHER: i32 = 1;
+pub const USAGE: i32 = 2;
+pub const DENIED: i32 = 6;
+
+/// (user, role, first password, own password).
+pub const USERS: [(&str, Role, &str, &str); 3] = [
+    ("pat", Role::Provider, "Copper lantern 19 drifting south", "Pearl canyon 28 sleeping fox"),
+    ("sam", Role::Staff, "Granite owl 83 whistling east", "Tidal spoon 71 quiet harbor"),
+    ("aud", Role::Auditor, "Maple tractor 62 humming west", "Ivory bicycle 55 dancing moth"),
+];
+
+pub fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+pub fn own_password(user: &str) -> &'static str {
+    USERS.iter().find(|u| u.0 == user).map(|u| u.3).expect("a known user")
+}
+
+pub fn env() -> Env {
+    Env {
+        clock: Arc::new(SystemClock),
+        workstation: Workstation::new("test-host", "ws-cli"),
+        open: OpenOptions::default(),
+    }
+}
+
+/// `user` signed in through core.
+pub fn session(vault: &Path, user: &str) -> Session {
+    let password = secret(own_password(user));
+    login(vault, &Credentials { username: user, password: &password, code: None }, &env()).expect("login")
+}
+
+/// A vault in `root` whose [`USERS`] have chosen their own passwords.
+pub fn clinic(root: &Path) -> PathBuf {
+    let vault = root.join("vault");
+    let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
+    let admin_pw = secret("Violet kettle 47 marching north");
+    let first = FirstAdmin { username: "ada", display_name: "Ada Admin", password: &admin_pw };
+    let mut ada = init(&vault, "Riverside Family Clinic", &first, &env(), &create).expect("init").session;
+    for (name, role, first, _) in USERS {
+        ada.create_user(&NewUser { username: name, display_name: name, role, password: &secret(first) }).unwrap();
+    }
+    ada.logout().unwrap();
+    for (name, _, first, own) in USERS {
+        let password = secret(first);
+        let mut s = login(&vault, &Credentials { username: name, password: &password, code: None }, &env()).unwrap();
+        s.change_own_password(&password, &secret(own)).unwrap();
+        s.logout().unwrap();
+    }
+    vault
+}
+
+/// How a run of the binary ended.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn exits(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "exit code\n--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn says(&self, text: &str) -> &Run {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}\n--- stdout\n{}--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn complains(&self, text: &str) -> &Run {
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}\n--- stderr\n{}", self.stderr);
+        self
+    }
+}
+
+/// The binary as `user`, the user's password on standard input; the
+/// password never appears in what it prints.
+pub fn run(vault: &Path, user: &str, args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+        .arg("--vault")
+        .arg(vault)
+        .args(["--password-stdin", "--user", user])
+        .args(args)
+        .env("CHARTVAULT_TEST_FAST_KDF", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the chartvault binary runs");
+    let line = format!("{}\n", own_password(user));
+    // A command refused by clap exits before it reads its input.
+    match child.stdin.take().expect("piped").write_all(line.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {e}"),
+        _ => {}
+    }
+    let out = child.wait_with_output().expect("chartvault finishes");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stdout.contains(own_password(user)) && !run.stderr.contains(own_password(user)), "a password printed");
+    run
+}
