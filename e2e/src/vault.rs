@@ -4,16 +4,22 @@
 
 use std::path::Path;
 
+/// The environment the tests' own sessions run in (this workstation, the
+/// system clock).
+fn env() -> chartvault_core::session::Env {
+    chartvault_core::session::Env {
+        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
+        workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
+        open: chartvault_seal::OpenOptions::default(),
+    }
+}
+
 /// Makes a vault in `dir` for `clinic` with the administrator `ada`
 /// (password `password`); returns ada's authenticator secret in base 32,
 /// as the enrolment screen shows it.
 pub fn make_vault(dir: &Path, clinic: &str, password: &str) -> String {
     use chartvault_core::init::{FirstAdmin, init};
-    let env = chartvault_core::session::Env {
-        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
-        workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
-        open: chartvault_seal::OpenOptions::default(),
-    };
+    let env = env();
     let password = chartvault_seal::SecretString::from(password.to_owned());
     let admin = FirstAdmin { username: "ada", display_name: "Ada Lovelace", password: &password };
     let done = init(dir, clinic, &admin, &env, &chartvault_seal::CreateOptions::default())
@@ -42,11 +48,7 @@ pub fn add_users(dir: &Path, admin_password: &str, admin_secret: &str, users: &[
 /// step's code was used already.
 pub fn admin_session(dir: &Path, admin_password: &str, admin_secret: &str) -> chartvault_core::session::Session {
     use chartvault_core::session::{Credentials, login};
-    let env = chartvault_core::session::Env {
-        clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
-        workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
-        open: chartvault_seal::OpenOptions::default(),
-    };
+    let env = env();
     let password = chartvault_seal::SecretString::from(admin_password.to_owned());
     for attempt in 0..2 {
         let code = crate::totp_code_now(admin_secret);
