@@ -234,6 +234,13 @@ pub enum SealError {
     /// A slot's public key cannot be sealed to (a low-order X25519 point).
     #[error("key slot {0:?} holds an unusable public key")]
     BadSlotKey(String),
+    /// A backup is reading the database file, which must not change until
+    /// it ends (commits go to the write-ahead log meanwhile).
+    #[error("a backup of the vault is being taken; this must wait until it ends")]
+    SnapshotInProgress,
+    /// A backup cannot start in the vault's present state.
+    #[error("a backup cannot start now: {0}")]
+    SnapshotRefused(&'static str),
     /// The vault secret given is not the one this vault's slots hold.
     #[error("the vault secret given is not this vault's")]
     VaultSecretMismatch,

@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+pub mod backup;
 #[doc(hidden)]
 pub mod bench_support;
 mod cipher;
@@ -66,6 +67,6 @@ pub use slots::SlotKind;
 pub use vault::RekeyStep;
 pub use vault::{
     CreateOptions, DB_FILE, JOURNAL_FILE, JournalMode, KEYS_FILE, LOCK_FILE, OpenOptions, RekeyProgress, SlotInfo,
-    Unlock, Vault, VerifyReport, WAL_FILE,
+    Snapshot, Unlock, Vault, VerifyReport, WAL_FILE,
 };
 pub use vfs::cache_stats;

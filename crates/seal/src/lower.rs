@@ -71,6 +71,23 @@ pub trait LowerVfs: Send + Sync {
     fn remove_file(&self, path: &Path) -> io::Result<bool>;
     /// Makes renames, creations and removals in `dir` durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+
+    // Folders, for restore's staging and the copy kept aside. A layer
+    // without folders (a flat simulated disk) keeps the defaults.
+
+    /// Makes the folder `dir` (and its parents), owner-only where the
+    /// platform has such modes.
+    fn create_dir(&self, _dir: &Path) -> io::Result<()> {
+        Ok(())
+    }
+    /// Removes the empty folder `dir`; `Ok` if there is none.
+    fn remove_dir(&self, _dir: &Path) -> io::Result<()> {
+        Ok(())
+    }
+    /// The files (not folders) directly inside `dir`, by name.
+    fn list_files(&self, _dir: &Path) -> io::Result<Vec<String>> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "this layer cannot list folders"))
+    }
 }
 
 /// The lower layer a vault runs on.

@@ -76,6 +76,11 @@ impl SealedFile {
         if buf.len() != PAGE_SIZE || !offset.is_multiple_of(PS) {
             return Err(self.unexpected("write", offset, buf.len()));
         }
+        if self.fenced() {
+            // A backup reads this file as it stood at its start. Never a
+            // BUSY: SQLite would take a refused checkpoint for a finished one.
+            return Err(Fail::sealed(ffi::SQLITE_IOERR_WRITE, crate::SealError::SnapshotInProgress));
+        }
         let pgno = pgno_of(offset);
         let mut out = std::mem::take(&mut self.scratch);
         let carried = self.take_carry(pgno, buf, &mut out[..PAGE_SIZE]);

@@ -69,6 +69,12 @@ pub(crate) struct Shared {
     /// logs. Later, an old log put back is refused rather than trusted
     /// (its checksums are masked the forgeable way).
     pub(crate) legacy_wal_allowed: AtomicBool,
+    /// A backup is reading the database file: it must not change. Writes
+    /// and truncations of it are refused (the WAL keeps taking commits).
+    pub(crate) fence: AtomicBool,
+    /// Set when the fence comes down, so the vault puts its auto-checkpoint
+    /// back at its next use of the connection.
+    pub(crate) fence_lowered: AtomicBool,
 }
 
 impl Shared {
@@ -80,6 +86,8 @@ impl Shared {
             checkpointing: AtomicBool::new(false),
             legacy_wal: AtomicBool::new(false),
             legacy_wal_allowed: AtomicBool::new(false),
+            fence: AtomicBool::new(false),
+            fence_lowered: AtomicBool::new(false),
         }
     }
 }
@@ -157,6 +165,9 @@ impl SealedFile {
     /// `xTruncate`.
     pub(crate) fn truncate(&mut self, size: u64) -> IoResult {
         self.before_other_op("truncate")?;
+        if self.kind == FileKind::Database && self.fenced() {
+            return Err(Fail::sealed(ffi::SQLITE_IOERR_TRUNCATE, SealError::SnapshotInProgress));
+        }
         self.journal = journal::JournalState::default();
         self.wal.forget_frames_from(size);
         ok_or_fail(self.lower.truncate(size))
@@ -232,6 +243,11 @@ impl SealedFile {
                 _ => {}
             }
         }
+    }
+
+    /// Whether a backup has frozen the database file.
+    pub(crate) fn fenced(&self) -> bool {
+        self.shared.fence.load(Ordering::Acquire)
     }
 
     pub(crate) fn checkpointing(&self) -> bool {

@@ -43,6 +43,16 @@ pub(crate) fn private_create() -> OpenOptions {
     opts
 }
 
+/// Makes a folder and its parents, readable by its owner only where the
+/// platform has such modes (Windows folders inherit their ACLs).
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = private_create().truncate(true).open(path)?;
     f.write_all(bytes)

@@ -563,6 +563,22 @@ impl LowerVfs for SimVfs {
         d.sync_dir();
         Ok(())
     }
+
+    fn list_files(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let d = self.0.lock();
+        if d.cut {
+            return Err(io::Error::other("simulated disk is gone"));
+        }
+        let prefix = format!("{}/", key(dir).trim_end_matches('/'));
+        let mut out: Vec<String> = d
+            .files
+            .iter()
+            .filter(|(_, f)| f.current.is_some())
+            .filter_map(|(p, _)| p.strip_prefix(&prefix).filter(|rest| !rest.contains('/')).map(str::to_owned))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
 }
 
 /// The disk's name for a path, as SQLite's would be.

@@ -11,6 +11,7 @@ mod migrate;
 mod rekey;
 mod settle;
 mod slot_admin;
+mod snapshot;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -32,13 +33,15 @@ use crate::slots::SlotKind;
 use crate::store::Store;
 use crate::vfs::{Registration, set_reserve_bytes};
 use crate::{CryptoStats, Result, SealError};
-use holder::Holder;
 use zeroize::Zeroizing;
 
 pub use rekey::{RekeyProgress, RekeyStep};
 pub use slot_admin::SlotInfo;
+pub use snapshot::Snapshot;
 pub use verify::VerifyReport;
+pub(crate) use verify::summarise_integrity;
 
+pub(crate) use holder::{Holder, absolute};
 pub(crate) use keys::{Book, KeyState};
 
 pub use crate::names::{DB_FILE, JOURNAL_FILE, KEYS_FILE, LOCK_FILE, WAL_FILE};
@@ -123,11 +126,13 @@ pub struct Vault {
     reg: Registration,
     shared: Arc<Shared>,
     pub(crate) keys: Arc<KeyState>,
-    dir: PathBuf,
-    opts: OpenOptions,
+    pub(crate) dir: PathBuf,
+    pub(crate) opts: OpenOptions,
+    /// The backup snapshot last taken, while it may still run.
+    snapshot: Option<Arc<snapshot::SnapshotControl>>,
     // Declared last: the vault is released only after everything above is
-    // closed.
-    _holder: Holder,
+    // closed. `None` only once `close_keeping_hold` has taken it.
+    pub(crate) holder: Option<Holder>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -209,10 +214,13 @@ impl Vault {
             return Err(SealError::NoSuchDirectory(dir.to_owned()));
         }
         let keys_path = keys_path(dir);
-        if !store.exists(&keys_path)? {
+        let intent = dir.join(crate::backup::INTENT_FILE);
+        if !store.exists(&keys_path)? && !store.exists(&intent)? {
             return Err(SealError::NotAVault { path: dir.to_owned(), reason: "it has no key-slot file" });
         }
         let holder = Holder::take(dir, &opts.lower)?;
+        // A restore interrupted in its swap rolls forward first.
+        crate::backup::settle_restore(dir, &opts.lower)?;
         if matches!(opts.lower, crate::Lower::Os) {
             diagnose::check_writable(dir)?;
         }
@@ -283,7 +291,8 @@ impl Vault {
         shared.legacy_wal_allowed.store(keys.converted_from_v1, std::sync::atomic::Ordering::Release);
         drop(data_key);
         let reg = Registration::new(shared.clone(), &opts.lower)?;
-        let mut vault = Vault { conn: None, reg, shared, keys, dir: dir.to_owned(), opts, _holder: holder };
+        let mut vault =
+            Vault { conn: None, reg, shared, keys, dir: dir.to_owned(), opts, snapshot: None, holder: Some(holder) };
         vault.connect(new_mode)?;
         Ok(vault)
     }
@@ -365,12 +374,16 @@ impl Vault {
     /// The connection. Use it like any `rusqlite` connection; map its errors
     /// through [`Vault::explain`] to learn when the sealing layer caused them.
     pub fn conn(&self) -> &Connection {
-        self.conn.as_ref().expect("a vault always has a connection between operations")
+        let conn = self.conn.as_ref().expect("a vault always has a connection between operations");
+        self.after_snapshot(conn);
+        conn
     }
 
     /// The connection, mutably (for `transaction()`).
     pub fn conn_mut(&mut self) -> &mut Connection {
-        self.conn.as_mut().expect("a vault always has a connection between operations")
+        let conn = self.conn.take().expect("a vault always has a connection between operations");
+        self.after_snapshot(&conn);
+        self.conn.insert(conn)
     }
 
     /// Turns a SQLite error into the sealing-layer error behind it, if any
@@ -469,7 +482,10 @@ impl Vault {
         self.shut()
     }
 
-    fn shut(&mut self) -> Result<()> {
+    pub(crate) fn shut(&mut self) -> Result<()> {
+        // A backup reading the database stops first: closing checkpoints
+        // into the file it reads, and the keys go with the session.
+        self.end_snapshot();
         if let Some(conn) = self.conn.take() {
             conn.close().map_err(|(_, e)| explain(&self.shared, e))?;
             // Nothing seals under this key any more: give back what the
@@ -573,7 +589,7 @@ fn check_db_matches(dir: &Path, vault_id: &[u8; VAULT_ID_LEN], store: &Store) ->
 }
 
 /// Slot names a password may take: valid, and not the recovery code's.
-fn check_password_slot_name(name: &str) -> Result<()> {
+pub(crate) fn check_password_slot_name(name: &str) -> Result<()> {
     crate::slots::check_name(name)?;
     if name == RECOVERY_SLOT {
         return Err(SealError::ReservedSlotName(name.to_owned()));

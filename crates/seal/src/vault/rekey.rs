@@ -138,6 +138,9 @@ impl Vault {
         progress: Option<&mut (dyn FnMut(RekeyProgress) + Send)>,
         stop: Option<RekeyStep>,
     ) -> Result<()> {
+        if self.snapshot_running() {
+            return Err(SealError::SnapshotInProgress);
+        }
         let mode: String =
             self.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(|e| self.explain(e))?;
         let pages_total: i64 =

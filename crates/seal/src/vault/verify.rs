@@ -226,7 +226,7 @@ fn pointer_maps(pages: &Pages<'_>) -> Vec<u32> {
 
 /// `integrity_check` lists every page no b-tree or freelist reaches on a
 /// line of its own; past a few, one line says how many.
-fn summarise_integrity(lines: Vec<String>) -> Vec<String> {
+pub(crate) fn summarise_integrity(lines: Vec<String>) -> Vec<String> {
     let never_used = |l: &String| l.starts_with("Page ") && l.ends_with(": never used");
     let count = lines.iter().filter(|l| never_used(l)).count();
     if count <= 3 {

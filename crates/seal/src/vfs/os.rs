@@ -198,4 +198,27 @@ impl LowerVfs for OsVfs {
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         files::sync_dir(dir)
     }
+
+    fn create_dir(&self, dir: &Path) -> io::Result<()> {
+        files::create_private_dir(dir)
+    }
+
+    fn remove_dir(&self, dir: &Path) -> io::Result<()> {
+        match std::fs::remove_dir(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    fn list_files(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                out.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
 }
