@@ -155,7 +155,15 @@ impl UnlockedBackup {
                 (file, vault_key, Some(code))
             }
         };
-        let seals = self.reseal_into(&staging, &low, &data_key, mode, progress)?;
+        let seals = match self.reseal_into(&staging, &low, &data_key, mode, progress) {
+            Ok(n) => n,
+            Err(e) => {
+                // Nothing half-staged stays behind.
+                let _ = remove_files(&low, &staging);
+                let _ = low.remove_dir(&staging);
+                return Err(e);
+            }
+        };
         let mut file = file;
         file.journal_mode = Some(mode);
         file.seals_reserved = seals;
