@@ -127,7 +127,9 @@ fn overdue_after_the_hours_not_at_them() {
     assert!(!overdue(Some(now - Duration::hours(36)), now, 36));
     assert!(overdue(Some(now - Duration::hours(36) - Duration::seconds(1)), now, 36));
     assert!(!overdue(Some(now - Duration::hours(2)), now, 36));
-    assert!(!overdue(Some(now + Duration::hours(5)), now, 36), "a backup from the future is not overdue");
+    assert!(!overdue(Some(now + Duration::hours(5)), now, 36), "a clock stepped back a little");
+    assert!(!overdue(Some(now + Duration::hours(36)), now, 36));
+    assert!(overdue(Some(now + Duration::hours(37)), now, 36), "a clock set back by more than the window");
     assert!(overdue(Some(now - Duration::seconds(1)), now, 0));
 }
 
@@ -197,15 +199,20 @@ fn a_first_schedule_runs_once_at_once() {
     assert_eq!(due_now(&s, Some(now), now + Duration::hours(1), &Utc), None);
 }
 
-/// A run recorded after now (the clock was set back) does not hold the
-/// schedule up until the clock passes it again.
+/// A run recorded after now (the clock was set back) covers the slots up to
+/// its date: nothing is due until the first slot after it, so a record that
+/// stays the latest cannot start a backup at every tick; the overdue warning
+/// tells someone instead.
 #[test]
-fn a_run_from_the_future_delays_only_to_the_next_slot() {
+fn a_run_from_the_future_holds_the_schedule_and_warns() {
     let s = parse("daily 18:00").unwrap();
     let now = utc("2025-06-10T09:00:00Z");
     let future = Some(utc("2026-01-01T00:00:00Z"));
     assert_eq!(due_now(&s, future, now, &Utc), None);
-    assert_eq!(next_due(&s, future, now, &Utc), Some(utc("2025-06-10T18:00:00Z")));
+    assert_eq!(due_now(&s, future, utc("2025-12-31T23:59:59Z"), &Utc), None);
+    assert_eq!(next_due(&s, future, now, &Utc), Some(utc("2026-01-01T18:00:00Z")));
+    assert!(due_now(&s, future, utc("2026-01-01T18:00:00Z"), &Utc).is_some());
+    assert!(overdue(future, now, 36));
 }
 
 // ---------------------------------------------------------------- summer time
@@ -397,8 +404,9 @@ proptest! {
     /// now exactly when the latest slot came after the last success.
     #[test]
     fn next_due_is_after_the_last_successs_slot(
-        s in on_schedules(), last in instants(), ahead in 0i64..40 * 86_400, zone in zones(),
+        s in on_schedules(), last in instants(), ahead in -3 * 86_400i64..40 * 86_400, zone in zones(),
     ) {
+        // Now is mostly after the last success, sometimes before it (a clock set back).
         let now = last + Duration::seconds(ahead);
         let due = next_due(&s, Some(last), now, &zone).unwrap();
         if let Some(served) = s.latest_slot(last, &zone) {
@@ -408,7 +416,9 @@ proptest! {
         prop_assert_eq!(due <= now, missed);
         prop_assert_eq!(due_now(&s, Some(last), now, &zone).is_some(), missed);
         if !missed {
-            prop_assert_eq!(Some(due), s.next_slot(now, &zone));
+            prop_assert_eq!(Some(due), s.next_slot(now.max(last), &zone));
+            // And at that slot the run is indeed due.
+            prop_assert_eq!(due_now(&s, Some(last), due, &zone).map(|r| r.slot), Some(due));
         }
     }
 

@@ -224,22 +224,23 @@ impl Schedule {
 
 /// The slot the next scheduled run serves: at or before `now` when a run is
 /// due now (a catch-up of the latest missed slot), otherwise the first slot
-/// after `now`. `None` when the schedule is off.
+/// after `now` and after the last success. `None` when the schedule is off.
 ///
 /// `last_scheduled_success` is the start of the latest successful scheduled
-/// or catch-up run. One later than `now` means the clock was set back; it is
-/// taken as `now`, so scheduled backups go on from the next slot instead of
-/// waiting for the clock to pass a time that was wrong.
+/// or catch-up run. One dated after `now` (the clock was set back) covers
+/// every slot up to its date, as the rule says: any rule that ran a backup
+/// now in spite of it would run one at every tick for as long as that record
+/// stays the latest. [`overdue`] is what tells a person, since it counts a
+/// backup dated far in the future as overdue.
 pub fn next_due<Tz: TimeZone>(
     schedule: &Schedule,
     last_scheduled_success: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     zone: &Tz,
 ) -> Option<DateTime<Utc>> {
-    let last = last_scheduled_success.map(|l| l.min(now));
     match schedule.latest_slot(now, zone) {
-        Some(slot) if last.is_none_or(|l| l < slot) => Some(slot),
-        _ => schedule.next_slot(now, zone),
+        Some(slot) if last_scheduled_success.is_none_or(|l| l < slot) => Some(slot),
+        _ => schedule.next_slot(last_scheduled_success.map_or(now, |l| l.max(now)), zone),
     }
 }
 
@@ -264,9 +265,13 @@ pub fn due_now<Tz: TimeZone>(
     Some(DueRun { slot, catch_up: now - slot > ON_TIME_WINDOW })
 }
 
-/// Whether the latest verified backup is older than `warn_after_hours` (or
-/// there is none). Exactly that old is not yet overdue; a backup dated after
-/// `now` (the clock was set back) is not overdue.
+/// Whether the latest verified backup is more than `warn_after_hours` old,
+/// or there is none. Exactly that old is not yet overdue. A backup dated
+/// more than `warn_after_hours` after `now` is overdue too: the clock was
+/// set back (or the record is wrong), the schedule waits for that date (see
+/// [`next_due`]), and someone should look; a few seconds of clock step are
+/// no warning.
 pub fn overdue(last_verified: Option<DateTime<Utc>>, now: DateTime<Utc>, warn_after_hours: u32) -> bool {
-    last_verified.is_none_or(|last| now - last > Duration::hours(i64::from(warn_after_hours)))
+    let window = Duration::hours(i64::from(warn_after_hours));
+    last_verified.is_none_or(|last| (now - last).abs() > window)
 }
