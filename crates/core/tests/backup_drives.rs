@@ -57,7 +57,9 @@ fn macos() -> Vec<Mount> {
 }
 
 /// The candidates' mount points and reasons, and the excluded ones'.
-fn summary(c: &Classification) -> (Vec<(String, CandidateReason)>, Vec<(String, ExcludedReason)>) {
+type Summary = (Vec<(String, CandidateReason)>, Vec<(String, ExcludedReason)>);
+
+fn summary(c: &Classification) -> Summary {
     let p = |m: &Mount| m.mount_point.to_string_lossy().into_owned();
     (
         c.candidates.iter().map(|x| (p(&x.mount), x.reason)).collect(),

@@ -287,3 +287,27 @@ pub fn list_mounts() -> Vec<Mount> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drive_letters_are_roots_only() {
+        assert_eq!(drive_letter("e:"), Some('E'));
+        assert_eq!(drive_letter("E:\\"), Some('E'));
+        assert_eq!(drive_letter("E:/"), Some('E'));
+        assert_eq!(drive_letter("E:\\Backups"), None);
+        assert_eq!(drive_letter("/"), None);
+        assert_eq!(drive_letter("1:\\"), None);
+        assert_eq!(drive_letter(""), None);
+    }
+
+    #[test]
+    fn below_counts_whole_components() {
+        assert!(strictly_below(Path::new("/run/media/ana/X"), "/run/media", 2));
+        assert!(!strictly_below(Path::new("/run/media/ana"), "/run/media", 2));
+        assert!(!strictly_below(Path::new("/mnt"), "/mnt", 1));
+        assert!(!strictly_below(Path::new("/mntx/disk"), "/mnt", 1));
+    }
+}

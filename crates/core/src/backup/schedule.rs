@@ -35,14 +35,14 @@ pub enum Schedule {
     Off,
     /// Every day at a local time (`daily HH:MM`).
     Daily {
-        /// The local time, whole minutes.
+        /// The local time, in whole minutes: seconds are not written out.
         at: NaiveTime,
     },
     /// One day a week at a local time (`weekly mon HH:MM`).
     Weekly {
         /// The day.
         day: Weekday,
-        /// The local time, whole minutes.
+        /// The local time, in whole minutes: seconds are not written out.
         at: NaiveTime,
     },
 }
