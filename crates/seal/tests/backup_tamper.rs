@@ -14,7 +14,7 @@ use chartvault_seal::{JournalMode, KdfParams, Lower, PAGE_SIZE, SecretString, Va
 use common::backup::{backup_to, go, no_check, passphrase};
 use common::patients::{create_table, insert_rows};
 use common::{USER, password};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use sha2::{Digest, Sha256};
 
 const PS: usize = PAGE_SIZE;
@@ -61,7 +61,14 @@ fn fixture() -> Fixture {
     let other = backup_to(&mut w, &dest, "o.cvbackup", Some(&pp)).unwrap();
     w.close().unwrap();
     let read = |p: &Path| std::fs::read(p).unwrap();
-    Fixture { dir: tmp.path().to_owned(), a: read(&a.path), b: read(&b.path), other: read(&other.path), vault_id, _tmp: tmp }
+    Fixture {
+        dir: tmp.path().to_owned(),
+        a: read(&a.path),
+        b: read(&b.path),
+        other: read(&other.path),
+        vault_id,
+        _tmp: tmp,
+    }
 }
 
 /// What verifying `bytes` as a file gives, with the passphrase.
@@ -260,7 +267,8 @@ fn another_vaults_backup_wrong_credentials_and_newer_formats_get_their_own_answe
     v2[8..12].copy_from_slice(&2u32.to_be_bytes());
     resum(&mut v2);
     let mut flag = fx.a.clone();
-    flag[12..16].copy_from_slice(&(u32::from_be_bytes(flag[12..16].try_into().unwrap()) | 0x100).to_be_bytes());
+    let flags = u32::from_be_bytes(flag[12..16].try_into().unwrap()) | 0x100;
+    flag[12..16].copy_from_slice(&flags.to_be_bytes());
     resum(&mut flag);
     for m in [v2, flag] {
         let r = verify_bytes(&fx, &m);

@@ -194,7 +194,12 @@ impl Snapshot {
             )));
         }
         job.lower.rename(job.partial, job.path).map_err(|e| SealError::io("cannot name", job.path, e))?;
-        job.lower.sync_dir(&job.dest.dir).map_err(|e| SealError::io("cannot sync the folder", &job.dest.dir, e))?;
+        if let Err(e) = job.lower.sync_dir(&job.dest.dir) {
+            // Reported as failed, so it must not stay under its final name
+            // (best effort: a drive that is gone keeps what it kept).
+            let _ = job.lower.rename(job.path, job.partial);
+            return Err(BackupError::Io(SealError::io("cannot sync the folder", &job.dest.dir, e)));
+        }
         Ok(Written { path: job.path.to_owned(), info, verified })
     }
 
