@@ -230,6 +230,18 @@ pub enum CoreError {
         /// The limit.
         limit: u64,
     },
+    /// A backup file could not be made, read, verified or restored; the
+    /// variant says which outcome (wrong password, damaged, another
+    /// vault's, a newer format, not a backup at all).
+    #[error(transparent)]
+    Backup(#[from] chartvault_seal::backup::BackupError),
+    /// A backup made by a newer version of Chartvault (its description or
+    /// its database schema is newer than this build reads).
+    #[error("this backup was made by a newer version of Chartvault: {0}")]
+    BackupFromNewerVersion(String),
+    /// A backup operation cannot be done as asked.
+    #[error("{0}")]
+    BackupRefused(String),
     /// Long work stopped at the person's request, before it changed anything.
     #[error("stopped at your request; nothing was changed")]
     Cancelled,

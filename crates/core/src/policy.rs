@@ -27,6 +27,15 @@ pub struct Policy {
     pub mrn_format: String,
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: u64,
+    /// When the app backs up on its own.
+    pub backup_schedule: crate::backup::schedule::Schedule,
+    /// Where scheduled backups go (empty: not set).
+    pub backup_folder: String,
+    /// How many daily, weekly and monthly backups a folder keeps.
+    pub backup_keep: crate::backup::retention::RetentionPolicy,
+    /// Warn when the last verified backup is older than this many hours
+    /// (`None`: the schedule's period and 12 hours, or 48 with no schedule).
+    pub backup_warn_after_hours: Option<u32>,
 }
 
 impl Default for Policy {
@@ -39,6 +48,10 @@ impl Default for Policy {
             emergency_for: Duration::hours(1),
             mrn_format: "MRN-######".to_owned(),
             attachment_max_bytes: 25 * 1_000_000,
+            backup_schedule: crate::backup::schedule::Schedule::Off,
+            backup_folder: String::new(),
+            backup_keep: crate::backup::retention::RetentionPolicy::default(),
+            backup_warn_after_hours: None,
         }
     }
 }
@@ -55,6 +68,18 @@ pub const KEYS: &[(&str, &str)] = &[
         "new medical record numbers: one run of 3 to 12 # is the number, e.g. MRN-###### (at most 32 characters)",
     ),
     ("attachment_max_mb", "the largest attachment accepted, in megabytes (1 to 500)"),
+    (
+        "backup_schedule",
+        "when the app backs up while it is open: off, daily HH:MM, or weekly mon..sun HH:MM (local time)",
+    ),
+    ("backup_folder", "the folder scheduled backups go to (an external drive); empty for none"),
+    ("backup_keep_daily", "daily backups a folder keeps (0 to 366)"),
+    ("backup_keep_weekly", "weekly backups a folder keeps (0 to 366)"),
+    ("backup_keep_monthly", "monthly backups a folder keeps (0 to 366)"),
+    (
+        "backup_warn_after_hours",
+        "warn when the last good backup is older than this many hours (1 to 8760); empty for the schedule's period and 12 hours",
+    ),
 ];
 
 impl Policy {
@@ -75,6 +100,11 @@ impl Policy {
         ThrottlePolicy { lockout_after: self.lockout_after, lockout_for: self.lockout_for }
     }
 
+    /// Hours after which a missing backup is a warning.
+    pub fn backup_warn_after_hours(&self) -> u32 {
+        self.backup_warn_after_hours.unwrap_or_else(|| self.backup_schedule.default_warn_after_hours())
+    }
+
     /// Whether users of `role` must use TOTP.
     pub fn totp_required(&self, role: Role) -> bool {
         role == Role::Administrator || self.totp_required.contains(&role)
@@ -91,6 +121,12 @@ impl Policy {
             ("emergency_minutes", self.emergency_for.num_minutes().to_string()),
             ("mrn_format", self.mrn_format.clone()),
             ("attachment_max_mb", (self.attachment_max_bytes / 1_000_000).to_string()),
+            ("backup_schedule", self.backup_schedule.to_string()),
+            ("backup_folder", self.backup_folder.clone()),
+            ("backup_keep_daily", self.backup_keep.keep_daily().to_string()),
+            ("backup_keep_weekly", self.backup_keep.keep_weekly().to_string()),
+            ("backup_keep_monthly", self.backup_keep.keep_monthly().to_string()),
+            ("backup_warn_after_hours", self.backup_warn_after_hours.map(|h| h.to_string()).unwrap_or_default()),
         ]
     }
 
@@ -142,6 +178,42 @@ impl Policy {
                 }
                 self.mrn_format = f.to_owned();
             }
+            "backup_schedule" => {
+                self.backup_schedule = value.parse().map_err(|_| bad("off, daily HH:MM, or weekly mon..sun HH:MM"))?;
+            }
+            "backup_folder" => {
+                let f = value.trim();
+                if f.chars().count() > 1024 || f.chars().any(char::is_control) {
+                    return Err(bad("a folder path without control characters"));
+                }
+                if !f.is_empty() && !std::path::Path::new(f).is_absolute() {
+                    return Err(bad("a full path (an absolute folder)"));
+                }
+                self.backup_folder = f.to_owned();
+            }
+            "backup_keep_daily" | "backup_keep_weekly" | "backup_keep_monthly" => {
+                let n: u32 = value.trim().parse().map_err(|_| bad("not a whole number"))?;
+                let k = &self.backup_keep;
+                let (d, w, m) = match key {
+                    "backup_keep_daily" => (n, k.keep_weekly(), k.keep_monthly()),
+                    "backup_keep_weekly" => (k.keep_daily(), n, k.keep_monthly()),
+                    _ => (k.keep_daily(), k.keep_weekly(), n),
+                };
+                self.backup_keep =
+                    crate::backup::retention::RetentionPolicy::new(d, w, m).map_err(|_| bad("out of range"))?;
+            }
+            "backup_warn_after_hours" => {
+                let v = value.trim();
+                self.backup_warn_after_hours = if v.is_empty() {
+                    None
+                } else {
+                    let n: u32 = v.parse().map_err(|_| bad("not a whole number"))?;
+                    if !(1..=8760).contains(&n) {
+                        return Err(bad("out of range"));
+                    }
+                    Some(n)
+                };
+            }
             _ => return Err(bad("no such setting")),
         }
         Ok(())
@@ -175,7 +247,13 @@ mod tests {
         assert_eq!((c.old.as_deref(), c.new.as_deref()), (Some("10"), Some("5")));
         Policy::set(&tx, "totp_required_roles", "provider, staff").unwrap();
         Policy::set(&tx, "mrn_format", "RFC-#####").unwrap();
+        Policy::set(&tx, "backup_schedule", "Weekly FRI 7:05").unwrap();
+        Policy::set(&tx, "backup_keep_weekly", "9").unwrap();
         for (k, v) in [
+            ("backup_schedule", "hourly"),
+            ("backup_folder", "relative/folder"),
+            ("backup_keep_daily", "367"),
+            ("backup_warn_after_hours", "0"),
             ("idle_timeout_minutes", "0"),
             ("lockout_after", "x"),
             ("nope", "1"),
@@ -191,6 +269,9 @@ mod tests {
         let p = Policy::load(&conn).unwrap();
         assert_eq!(p.idle_timeout, Duration::minutes(5));
         assert_eq!(p.mrn_format, "RFC-#####");
+        assert_eq!(p.backup_schedule.to_string(), "weekly fri 07:05");
+        assert_eq!((p.backup_keep.keep_daily(), p.backup_keep.keep_weekly(), p.backup_keep.keep_monthly()), (7, 9, 12));
+        assert_eq!(p.backup_warn_after_hours(), p.backup_schedule.default_warn_after_hours());
         assert!(
             p.totp_required(Role::Staff) && p.totp_required(Role::Administrator) && !p.totp_required(Role::Auditor)
         );

@@ -16,5 +16,15 @@
 //! and thousands of random cases.
 
 pub mod drives;
+pub mod files;
+pub mod meta;
+mod ops;
+mod restore_ops;
 pub mod retention;
 pub mod schedule;
+mod status_ops;
+
+pub use meta::{BackupMeta, BackupReason, RecordCounts};
+pub use ops::{BackupAttempt, BackupCredentials, BackupDone, BackupRun, CheckedBackup, PendingBackup, check_file};
+pub use restore_ops::{NewAdministrator, Restored, restore_first_run};
+pub use status_ops::{BackupStatus, PrunePlan};

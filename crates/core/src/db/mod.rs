@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "merge_erasure", include_str!("migrations/0009_merge_erasure.sql")),
     (10, "audit_subjects", include_str!("migrations/0010_audit_subjects.sql")),
     (11, "records_at_scale", include_str!("migrations/0011_records_at_scale.sql")),
+    (12, "backups", include_str!("migrations/0012_backups.sql")),
 ];
 
 /// The schema version this build writes.

@@ -110,6 +110,7 @@ pub struct StagedRestore {
     staging: PathBuf,
     lower: Lower,
     files: Vec<String>,
+    aside: String,
     recovery_code: Option<RecoveryCode>,
 }
 
@@ -171,7 +172,7 @@ impl UnlockedBackup {
         store.write_atomic(&staging.join(KEYS_FILE), &file.to_bytes(&vault_key), None)?;
         store.sync_dir_of(&staging.join(KEYS_FILE))?;
         let files = vec![crate::DB_FILE.to_owned(), KEYS_FILE.to_owned()];
-        Ok(StagedRestore { vault_dir, staging, lower: lower.clone(), files, recovery_code })
+        Ok(StagedRestore { vault_dir, staging, lower: lower.clone(), files, aside: aside_name(), recovery_code })
     }
 
     /// Body pages opened with the backup's keys and sealed with `data_key`
@@ -293,6 +294,11 @@ impl StagedRestore {
         &self.staging
     }
 
+    /// Where the swap will put the files of the vault it replaces.
+    pub fn aside_dir(&self) -> PathBuf {
+        self.vault_dir.join(&self.aside)
+    }
+
     /// The new recovery code of a vault restored with new keys: show it once.
     pub fn recovery_code(&self) -> Option<&RecoveryCode> {
         self.recovery_code.as_ref()
@@ -328,7 +334,7 @@ impl StagedRestore {
             }
         }
         let staged = self.staging.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let aside = aside_name();
+        let aside = self.aside.clone();
         let intent = format!("{INTENT_MAGIC}\nstaged {staged}\naside {aside}\nfiles {}\n", self.files.join("/"));
         store.write_atomic(&self.vault_dir.join(INTENT_FILE), intent.as_bytes(), None)?;
         if stop == Some(RestoreStep::IntentWritten) {

@@ -392,6 +392,12 @@ impl Vault {
         explain(&self.shared, err)
     }
 
+    /// The vault's id, as 32 hexadecimal digits (also in clear at the
+    /// start of its database and in its backups).
+    pub fn vault_id_hex(&self) -> String {
+        crate::backup::hex(&self.keys.vault_id())
+    }
+
     /// The vault directory.
     pub fn dir(&self) -> &Path {
         &self.dir
