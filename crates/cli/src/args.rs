@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand};
 /// Exit codes: 0 done, 1 other error, 2 usage, 3 wrong credentials,
 /// 4 locked out (or wait before trying again), 5 damaged or foreign vault,
 /// 6 permission denied (or a consent the export needs is missing), 7 vault
-/// in use by another program.
+/// in use by another program, 10 not a backup file, 11 a backup of another
+/// vault, 12 a backup made by a newer version.
 #[derive(Debug, Parser)]
 #[command(name = "chartvault", version, about, long_about = None)]
 pub struct Cli {
@@ -73,6 +74,9 @@ pub enum Command {
     /// Measure this vault: `bench records`.
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+    /// Encrypted backups: create, verify, list, prune, restore.
+    #[command(subcommand)]
+    Backup(crate::backup::BackupCommand),
     /// Reseal every page under a new data key.
     Rekey,
     /// Open the vault with the recovery code and set a new password for an

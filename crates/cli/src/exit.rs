@@ -11,6 +11,22 @@ pub const LOCKED_OUT: i32 = 4;
 pub const DAMAGED: i32 = 5;
 pub const DENIED: i32 = 6;
 pub const IN_USE: i32 = 7;
+pub const NOT_A_BACKUP: i32 = 10;
+pub const OTHER_VAULT: i32 = 11;
+pub const NEWER_FORMAT: i32 = 12;
+
+fn backup_code(e: &chartvault_seal::backup::BackupError) -> i32 {
+    use chartvault_seal::backup::BackupError as B;
+    match e {
+        B::WrongPassword => CREDENTIALS,
+        B::Damaged { .. } => DAMAGED,
+        B::NotABackup { .. } => NOT_A_BACKUP,
+        B::OtherVault { .. } => OTHER_VAULT,
+        B::NewerFormat { .. } => NEWER_FORMAT,
+        B::Io(s) => seal_code(s),
+        _ => OTHER,
+    }
+}
 
 /// A failed command: its message and exit code.
 #[derive(Debug)]
@@ -54,6 +70,8 @@ impl From<CoreError> for Failure {
     fn from(e: CoreError) -> Failure {
         let code = match &e {
             CoreError::Seal(s) => seal_code(s),
+            CoreError::Backup(b) => backup_code(b),
+            CoreError::BackupFromNewerVersion(_) => NEWER_FORMAT,
             CoreError::Denied(_)
             | CoreError::TotpEnrolmentRequired
             | CoreError::MustChangePassword

@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout)]
 
 mod args;
+mod backup;
 mod bench;
 mod demo;
 mod exit;

@@ -83,6 +83,11 @@ pub fn run(cli: Cli) -> Outcome {
             println!("{admin} can log in with the new password.");
             Ok(())
         }
+        Command::Backup(c) => {
+            let user = current_user(&cli)?;
+            let login = |secrets: &mut Secrets| open_session(&vault, &user, secrets, &env);
+            crate::backup::run(c, &vault, &user, &mut secrets, &env, &login)
+        }
         command => {
             let user = current_user(&cli)?;
             let mut session = open_session(&vault, &user, &mut secrets, &env)?;
@@ -180,7 +185,9 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
             println!("Rekeyed: every page sealed under a new data key.");
             Ok(())
         }
-        Command::Init { .. } | Command::Recovery { .. } => unreachable!("handled before logging in"),
+        Command::Init { .. } | Command::Recovery { .. } | Command::Backup(_) => {
+            unreachable!("handled before logging in")
+        }
     }
 }
 

@@ -125,6 +125,25 @@ fn stage_and_audit(
         ));
         let tx = v.conn_mut().transaction()?;
         audit::append(&tx, &key, &actor, &env.workstation, env.clock.now(), &event)?;
+        // The restored history cannot hold its own backup's run (a
+        // snapshot cannot contain its result): record it, verified just
+        // now, so that retention counts the file as this vault's.
+        let path = checked.unlocked.path();
+        tx.execute(
+            "INSERT OR IGNORE INTO backup_runs (backup_id, reason, folder, file_name, started_at, finished_at, user_id,
+                                                bytes, head_seq, head_hash, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL, ?6, ?7, ?8, 'verified')",
+            chartvault_seal::rusqlite::params![
+                checked.backup_id,
+                m.reason.as_str(),
+                path.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
+                path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                super::ops::time_text(checked.created_at),
+                checked.bytes as i64,
+                m.audit_head.map(|h| h.seq),
+                m.audit_head.map(|h| hex(&h.hash)),
+            ],
+        )?;
         tx.commit()?;
         v.close()?;
         Ok(())

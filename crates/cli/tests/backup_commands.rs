@@ -1,0 +1,227 @@
+//! `chartvault backup create|verify|list|prune|restore` end to end: the
+//! built binary, credentials on standard input, an exit code for each
+//! verification outcome, a restore over the vault in use and onto an empty
+//! folder, and the binary killed at random moments of a backup.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use chartvault_core::access::{Effect, Permission, Role};
+use chartvault_core::admin::NewUser;
+use chartvault_core::init::{FirstAdmin, init};
+use chartvault_core::records::{PatientFields, Sex};
+use chartvault_core::session::{Credentials, login};
+use chartvault_seal::{CreateOptions, KdfParams};
+use common::*;
+
+const BAK_PW: &str = "Walnut ferry 64 counting stars";
+const PHRASE: &str = "Lichen mirrors 93 under Oslo";
+
+/// A vault where `bak`, a staff member, was granted backups and restores
+/// (administrators need an authenticator code, which a test cannot reuse
+/// within its 30 seconds).
+fn vault_with_backup_user(root: &Path) -> PathBuf {
+    let vault = root.join("vault");
+    let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
+    let admin_pw = secret("Violet kettle 47 marching north");
+    let first = FirstAdmin { username: "ada", display_name: "Ada Admin", password: &admin_pw };
+    let mut ada = init(&vault, "Riverside Family Clinic", &first, &env(), &create).expect("init").session;
+    let first_pw = secret("Granite owl 83 whistling east");
+    ada.create_user(&NewUser { username: "bak", display_name: "Bea Backup", role: Role::Staff, password: &first_pw })
+        .unwrap();
+    ada.reauthenticate(&admin_pw).unwrap();
+    for p in [Permission::BackupCreate, Permission::BackupRestore] {
+        ada.set_override("bak", p, Some(Effect::Grant)).unwrap();
+    }
+    ada.logout().unwrap();
+    let mut s = login(&vault, &Credentials { username: "bak", password: &first_pw, code: None }, &env()).unwrap();
+    s.change_own_password(&first_pw, &secret(BAK_PW)).unwrap();
+    s.logout().unwrap();
+    vault
+}
+
+fn register(vault: &Path, family: &str) {
+    let pw = secret(BAK_PW);
+    let mut s = login(vault, &Credentials { username: "bak", password: &pw, code: None }, &env()).unwrap();
+    let fields = PatientFields {
+        given_name: "Ana".into(),
+        family_name: family.into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1950, 1, 2).unwrap(),
+        sex: Sex::Female,
+        phone: None,
+        email: None,
+        address: None,
+        postal_code: None,
+        notes: None,
+        restricted: false,
+    };
+    s.register_patient(&fields).unwrap();
+    s.logout().unwrap();
+}
+
+fn finds(vault: &Path, family: &str) -> bool {
+    let pw = secret(BAK_PW);
+    let mut s = login(vault, &Credentials { username: "bak", password: &pw, code: None }, &env()).unwrap();
+    let found = !s.find_patients(family, true, 5).unwrap().is_empty();
+    s.logout().unwrap();
+    found
+}
+
+/// The binary as `bak`, with `lines` on standard input.
+fn bak(vault: &Path, args: &[&str], lines: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+        .arg("--vault")
+        .arg(vault)
+        .args(["--password-stdin", "--user", "bak"])
+        .args(args)
+        .env("CHARTVAULT_TEST_FAST_KDF", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the chartvault binary runs");
+    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let _ = child.stdin.take().expect("piped").write_all(input.as_bytes());
+    let out = child.wait_with_output().expect("chartvault finishes");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    for l in lines {
+        assert!(!run.stdout.contains(l) && !run.stderr.contains(l), "a secret was printed");
+    }
+    run
+}
+
+fn created(vault: &Path, folder: &Path) -> PathBuf {
+    let r = bak(vault, &["backup", "create", "--to", folder.to_str().unwrap()], &[BAK_PW]);
+    r.exits(OK);
+    let path = PathBuf::from(r.stdout.trim());
+    assert!(path.exists() && path.starts_with(folder), "{}", r.stdout);
+    path
+}
+
+#[test]
+fn create_list_and_verify_give_an_exit_code_for_each_outcome() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = vault_with_backup_user(tmp.path());
+    let usb = tmp.path().join("usb");
+    std::fs::create_dir(&usb).unwrap();
+    register(&vault, "Abbott");
+    let file = created(&vault, &usb);
+    let f = file.to_str().unwrap();
+    bak(&vault, &["backup", "list", usb.to_str().unwrap()], &[])
+        .exits(OK)
+        .says(file.file_name().unwrap().to_str().unwrap());
+    bak(&vault, &["backup", "verify", f], &[BAK_PW]).exits(OK).says("Good").says("1 patients");
+    bak(&vault, &["backup", "verify", f], &["wrong password entirely"]).exits(3).complains("does not open");
+    // A passphrase backup opens with its passphrase.
+    let r = bak(&vault, &["backup", "create", "--to", usb.to_str().unwrap(), "--passphrase"], &[BAK_PW, PHRASE]);
+    r.exits(OK);
+    bak(&vault, &["backup", "verify", r.stdout.trim(), "--with", "passphrase"], &[PHRASE]).exits(OK);
+
+    let mut bytes = std::fs::read(&file).unwrap();
+    let n = bytes.len();
+    bytes[n - 5000] ^= 0x10;
+    let damaged = tmp.path().join("damaged.cvbackup");
+    std::fs::write(&damaged, &bytes).unwrap();
+    bak(&vault, &["backup", "verify", damaged.to_str().unwrap()], &[BAK_PW]).exits(5).complains("damaged");
+    let text = tmp.path().join("notes.cvbackup");
+    std::fs::write(&text, "not a backup").unwrap();
+    bak(&vault, &["backup", "verify", text.to_str().unwrap()], &[BAK_PW])
+        .exits(10)
+        .complains("not a Chartvault backup");
+    let keys = vault.join(chartvault_seal::KEYS_FILE);
+    bak(&vault, &["backup", "verify", keys.to_str().unwrap()], &[BAK_PW]).exits(10).complains("key-slot file");
+
+    let other = tempfile::tempdir().unwrap();
+    let other_vault = vault_with_backup_user(other.path());
+    let theirs = created(&other_vault, &usb);
+    bak(&vault, &["backup", "verify", theirs.to_str().unwrap()], &[BAK_PW]).exits(11).complains("another vault");
+    bak(&vault, &["backup", "list", usb.to_str().unwrap()], &[]).exits(OK).says("(another vault)");
+
+    // Format version 2 with a correct header checksum: a newer format.
+    let mut newer = std::fs::read(&file).unwrap();
+    newer[8..12].copy_from_slice(&2u32.to_be_bytes());
+    let hlen = u32::from_be_bytes(newer[16..20].try_into().unwrap()) as usize;
+    let end = 32 + hlen;
+    let sum = <sha2::Sha256 as sha2::Digest>::digest(&newer[..end - 32]);
+    newer[end - 32..end].copy_from_slice(&sum);
+    let newer_file = tmp.path().join("newer.cvbackup");
+    std::fs::write(&newer_file, &newer).unwrap();
+    bak(&vault, &["backup", "verify", newer_file.to_str().unwrap()], &[BAK_PW]).exits(12).complains("newer version");
+    bak(&vault, &["backup", "create", "--to", tmp.path().join("gone").to_str().unwrap()], &[BAK_PW])
+        .exits(1)
+        .complains("is not there");
+}
+
+#[test]
+fn restore_over_the_vault_in_use_and_onto_an_empty_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = vault_with_backup_user(tmp.path());
+    let usb = tmp.path().join("usb");
+    std::fs::create_dir(&usb).unwrap();
+    register(&vault, "Abbott");
+    let file = created(&vault, &usb);
+    let f = file.to_str().unwrap();
+    register(&vault, "Brandt");
+    // Without a terminal, a restore must be confirmed with --yes.
+    bak(&vault, &["backup", "restore", f], &[BAK_PW, BAK_PW]).exits(2).complains("--yes");
+    assert!(finds(&vault, "Brandt"), "nothing changed");
+    let r = bak(&vault, &["backup", "restore", f, "--yes"], &[BAK_PW, BAK_PW]);
+    r.exits(OK).says("Restored backup").says("kept, whole, in");
+    assert!(finds(&vault, "Abbott") && !finds(&vault, "Brandt"), "the vault as it was at the backup");
+
+    let fresh = tmp.path().join("new-machine");
+    bak(&fresh, &["backup", "restore", f, "--yes"], &[BAK_PW]).exits(OK).says("Restored backup");
+    assert!(finds(&fresh, "Abbott"));
+    bak(&vault, &["backup", "prune", usb.to_str().unwrap(), "--dry-run"], &[BAK_PW]).exits(OK).says("kept");
+}
+
+#[test]
+fn a_backup_killed_at_any_moment_leaves_the_vault_whole_and_no_false_backup() {
+    use rand::{RngExt, SeedableRng};
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = vault_with_backup_user(tmp.path());
+    let usb = tmp.path().join("usb");
+    std::fs::create_dir(&usb).unwrap();
+    for i in 0..30 {
+        register(&vault, &format!("Family{i:02}"));
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261130);
+    for round in 0..20 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+            .arg("--vault")
+            .arg(&vault)
+            .args(["--password-stdin", "--user", "bak", "backup", "create", "--to", usb.to_str().unwrap()])
+            .env("CHARTVAULT_TEST_FAST_KDF", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{BAK_PW}\n").as_bytes()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(rng.random_range(0..120)));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(finds(&vault, "Family29"), "round {round}: the vault opens with its records");
+        for e in std::fs::read_dir(&usb).unwrap().flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "cvbackup") {
+                bak(&vault, &["backup", "verify", p.to_str().unwrap()], &[BAK_PW]).exits(OK);
+            }
+        }
+    }
+    // The next backup removes what interrupted ones left.
+    created(&vault, &usb);
+    let partials: Vec<_> = std::fs::read_dir(&usb)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(partials.is_empty(), "{partials:?}");
+}
