@@ -72,29 +72,7 @@ fn finds(vault: &Path, family: &str) -> bool {
 
 /// The binary as `bak`, with `lines` on standard input.
 fn bak(vault: &Path, args: &[&str], lines: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-        .arg("--vault")
-        .arg(vault)
-        .args(["--password-stdin", "--user", "bak"])
-        .args(args)
-        .env("CHARTVAULT_TEST_FAST_KDF", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the chartvault binary runs");
-    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    let _ = child.stdin.take().expect("piped").write_all(input.as_bytes());
-    let out = child.wait_with_output().expect("chartvault finishes");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    for l in lines {
-        assert!(!run.stdout.contains(l) && !run.stderr.contains(l), "a secret was printed");
-    }
-    run
+    run_with(vault, "bak", args, lines)
 }
 
 fn created(vault: &Path, folder: &Path) -> PathBuf {

@@ -106,6 +106,12 @@ impl Run {
 /// The binary as `user`, the user's password on standard input; the
 /// password never appears in what it prints.
 pub fn run(vault: &Path, user: &str, args: &[&str]) -> Run {
+    run_with(vault, user, args, &[own_password(user)])
+}
+
+/// The binary as `user` with `lines` on standard input (password, code,
+/// further secrets); none of them appears in what it prints.
+pub fn run_with(vault: &Path, user: &str, args: &[&str], lines: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
         .arg("--vault")
         .arg(vault)
@@ -117,9 +123,9 @@ pub fn run(vault: &Path, user: &str, args: &[&str]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the chartvault binary runs");
-    let line = format!("{}\n", own_password(user));
+    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
     // A command refused by clap exits before it reads its input.
-    match child.stdin.take().expect("piped").write_all(line.as_bytes()) {
+    match child.stdin.take().expect("piped").write_all(input.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {e}"),
         _ => {}
     }
@@ -129,6 +135,8 @@ pub fn run(vault: &Path, user: &str, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
-    assert!(!run.stdout.contains(own_password(user)) && !run.stderr.contains(own_password(user)), "a password printed");
+    for l in lines {
+        assert!(!run.stdout.contains(l) && !run.stderr.contains(l), "a secret was printed");
+    }
     run
 }
