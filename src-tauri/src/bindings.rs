@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::error::IpcResult;
 use crate::ipc::*;
+use crate::ipc_backup::*;
 use crate::ipc_chart::*;
 use crate::ipc_records::*;
 
@@ -121,7 +122,9 @@ ipc! {
         ChartEntryView, ListArgs, AddEntryArgs, UpdateEntryArgs, EntryArgs, HistoryView, AttachmentView,
         AttachmentArgs, SaveAttachmentArgs, SavedFile, ConsentView, ConsentArgs, ConsentIdArgs, MergeArgs, MergeIdArgs,
         MergeDone, MergeView, EraseArgs, PatientExportArgs, DeidExportArgs, DeidExportDone,
-        ImportProblemView, ImportView, ChartView,
+        ImportProblemView, ImportView, ChartView, BackupStatusView, BackupRunView, DriveView, BackupNowArgs,
+        BackupDoneView, BackupFileArgs, BackupCheckView, RestoreArgs, FirstRunRestoreArgs, RestoreDoneView, FolderArgs,
+        ListedBackupView,
     ];
     raw: [chart::add_attachment, chart::attachment_bytes, chart::import_patients];
     commands: [
@@ -199,6 +202,15 @@ ipc! {
         chart::erase_patient(EraseArgs) -> ();
         exports::export_patient(PatientExportArgs) -> SavedFile;
         exports::export_deidentified(DeidExportArgs) -> DeidExportDone;
+        backup::backup_status() -> Option<BackupStatusView>;
+        backup::backup_runs() -> Vec<BackupRunView>;
+        backup::backup_drives() -> Vec<DriveView>;
+        backup::backup_now(BackupNowArgs) -> BackupDoneView;
+        backup::backup_verify(BackupFileArgs) -> BackupCheckView;
+        backup::backup_restore(RestoreArgs) -> RestoreDoneView;
+        backup::backup_list(FolderArgs) -> Vec<ListedBackupView>;
+        backup::first_run_inspect(BackupFileArgs) -> BackupCheckView;
+        backup::first_run_restore(FirstRunRestoreArgs) -> RestoreDoneView;
     ]
 }
 

@@ -67,6 +67,20 @@ fn seal_code(e: &SealError) -> ErrorCode {
     }
 }
 
+fn backup_code(e: &chartvault_seal::backup::BackupError) -> ErrorCode {
+    use chartvault_seal::backup::BackupError as B;
+    match e {
+        B::WrongPassword => ErrorCode::WrongPassword,
+        B::Damaged { .. } => ErrorCode::Damaged,
+        B::NotABackup { .. } => ErrorCode::NotABackup,
+        B::OtherVault { .. } => ErrorCode::OtherVault,
+        B::NewerFormat { .. } => ErrorCode::NewerFormat,
+        B::Cancelled => ErrorCode::Cancelled,
+        B::Io(s) => seal_code(s),
+        _ => ErrorCode::Internal,
+    }
+}
+
 impl From<SealError> for IpcError {
     fn from(e: SealError) -> IpcError {
         IpcError::new(seal_code(&e), sentence(&e.to_string()))
@@ -77,6 +91,9 @@ impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> IpcError {
         let code = match &e {
             CoreError::Seal(s) => seal_code(s),
+            CoreError::Backup(b) => backup_code(b),
+            CoreError::BackupFromNewerVersion(_) => ErrorCode::NewerFormat,
+            CoreError::BackupRefused(_) => ErrorCode::Conflict,
             CoreError::Locked => ErrorCode::Locked,
             CoreError::Cancelled => ErrorCode::Cancelled,
             CoreError::MustChangePassword => ErrorCode::MustChangePassword,

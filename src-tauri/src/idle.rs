@@ -33,6 +33,10 @@ pub fn start(app: AppHandle) {
 /// One check; whether the session was locked just now.
 fn tick(app: &AppHandle) -> bool {
     let state = app.state::<AppState>();
+    // A backup being copied counts as activity: locking would stop it.
+    if state.backup_running.load(std::sync::atomic::Ordering::Acquire) {
+        return false;
+    }
     // Long work (a revocation) holds the state; it counts as activity.
     let Some(mut g) = state.try_lock() else { return false };
     match &mut g.stage {

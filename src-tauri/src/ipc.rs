@@ -557,6 +557,12 @@ pub enum ErrorCode {
     Io,
     /// Stopped at the person's request.
     Cancelled,
+    /// The file is not a Chartvault backup.
+    NotABackup,
+    /// A backup of another vault.
+    OtherVault,
+    /// A backup made by a newer version of Chartvault.
+    NewerFormat,
     /// Something that should not happen.
     Internal,
 }

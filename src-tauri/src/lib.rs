@@ -12,9 +12,11 @@ mod events;
 mod files;
 mod idle;
 pub mod ipc;
+pub mod ipc_backup;
 pub mod ipc_chart;
 pub mod ipc_records;
 pub mod paths;
+mod scheduler;
 mod state;
 mod window;
 
@@ -53,6 +55,7 @@ pub fn run() {
         .invoke_handler(bindings::handler())
         .setup(|app| {
             idle::start(app.handle().clone());
+            scheduler::start(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!());

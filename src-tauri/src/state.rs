@@ -48,6 +48,8 @@ pub struct AppState {
     pub env: Env,
     /// Set by `cancel_task`; long work that may stop checks it.
     pub cancel: Arc<AtomicBool>,
+    /// A backup is being made (the copy runs without the lock).
+    pub backup_running: AtomicBool,
     inner: Mutex<Inner>,
 }
 
@@ -55,7 +57,13 @@ impl AppState {
     /// The state for `paths`.
     pub fn new(paths: Paths, env: Env) -> AppState {
         let dir = paths.vault_dir();
-        AppState { paths, env, cancel: Arc::default(), inner: Mutex::new(Inner { dir, stage: Stage::Out, me: None }) }
+        AppState {
+            paths,
+            env,
+            cancel: Arc::default(),
+            backup_running: AtomicBool::new(false),
+            inner: Mutex::new(Inner { dir, stage: Stage::Out, me: None }),
+        }
     }
 
     /// The guarded state. A panic while it was held leaves it usable: every

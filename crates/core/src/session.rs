@@ -507,6 +507,17 @@ impl Session {
         Ok(())
     }
 
+    /// Whether the session may be used now without it counting as the
+    /// person's activity (the app's own timers: backup status and the
+    /// schedule must not keep an idle session from locking).
+    pub(crate) fn usable_without_activity(&self) -> Result<()> {
+        self.vault()?;
+        if self.user.must_change_password {
+            return Err(CoreError::MustChangePassword);
+        }
+        Ok(())
+    }
+
     /// [`Session::active`], and the user has done what must come first: a
     /// password of their own, an authenticator where their role needs one.
     pub(crate) fn ready(&mut self) -> Result<()> {

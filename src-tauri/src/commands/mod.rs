@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod backup;
 pub mod chart;
 pub mod exports;
 pub mod records;

@@ -595,7 +595,7 @@ code: ErrorCode,
  */
 message: string, };
 
-export type ErrorCode = "login_failed" | "locked_out" | "too_soon" | "signed_out" | "locked" | "password_needed" | "wrong_password" | "wrong_code" | "must_change_password" | "totp_enrolment_required" | "denied" | "invalid" | "not_found" | "conflict" | "in_use" | "damaged" | "io" | "cancelled" | "internal";
+export type ErrorCode = "login_failed" | "locked_out" | "too_soon" | "signed_out" | "locked" | "password_needed" | "wrong_password" | "wrong_code" | "must_change_password" | "totp_enrolment_required" | "denied" | "invalid" | "not_found" | "conflict" | "in_use" | "damaged" | "io" | "cancelled" | "not_a_backup" | "other_vault" | "newer_format" | "internal";
 
 export type PatientHitView = { 
 /**
@@ -1343,6 +1343,302 @@ visits: Array<VisitView> | null,
  */
 allergies: Array<ChartEntryView> | null, };
 
+export type BackupStatusView = { 
+/**
+ * When the newest verified backup was made (RFC 3339).
+ */
+last_verified_at: string | null, 
+/**
+ * Its folder.
+ */
+last_folder: string | null, 
+/**
+ * The newest verified backup is older than the policy allows, or there is none.
+ */
+overdue: boolean, 
+/**
+ * The hours the policy allows.
+ */
+warn_after_hours: number, 
+/**
+ * The schedule (`off`, `daily HH:MM`, `weekly ddd HH:MM`).
+ */
+schedule: string, 
+/**
+ * The scheduled folder, if set.
+ */
+folder: string | null, 
+/**
+ * Whether that folder is there now.
+ */
+folder_present: boolean, 
+/**
+ * When the next scheduled run is due (RFC 3339).
+ */
+next_due: string | null, 
+/**
+ * Why the newest run failed, if it did.
+ */
+last_error: string | null, 
+/**
+ * A backup is being made now.
+ */
+running: boolean, };
+
+export type BackupRunView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * The backup's id (32 hex digits), when a file was kept.
+ */
+backup_id: string | null, 
+/**
+ * `manual`, `scheduled` or `catch_up`.
+ */
+reason: string, 
+/**
+ * The folder.
+ */
+folder: string, 
+/**
+ * The file's full path, when one was kept.
+ */
+path: string | null, 
+/**
+ * When it finished (RFC 3339).
+ */
+finished_at: string, 
+/**
+ * The file's size.
+ */
+bytes: number | null, 
+/**
+ * `verified`, `failed` or `cancelled`.
+ */
+outcome: string, 
+/**
+ * Why it failed.
+ */
+error: string | null, 
+/**
+ * The last later check of the file: `good`, `damaged`, ….
+ */
+last_check: string | null, 
+/**
+ * When.
+ */
+last_check_at: string | null, };
+
+export type DriveView = { 
+/**
+ * Where it is mounted.
+ */
+mount_point: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Its file system.
+ */
+file_system: string, 
+/**
+ * Free bytes.
+ */
+available: number, 
+/**
+ * Size in bytes.
+ */
+total: number, 
+/**
+ * The vault's own disk: a failing disk would take both.
+ */
+same_disk_as_vault: boolean, 
+/**
+ * The largest file it can hold (FAT32: 4 GiB), if limited.
+ */
+max_file_size: number | null, };
+
+export type BackupNowArgs = { 
+/**
+ * The folder.
+ */
+folder: string, 
+/**
+ * A passphrase that also opens this backup (empty: none).
+ */
+passphrase: string, };
+
+export type BackupDoneView = { 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * Its size.
+ */
+bytes: number, 
+/**
+ * Its id.
+ */
+backup_id: string, };
+
+export type BackupFileArgs = { 
+/**
+ * The file's path.
+ */
+path: string, 
+/**
+ * `password`, `recovery_code` or `passphrase`.
+ */
+with: string, 
+/**
+ * For `password`: the user name (empty: the signed-in user).
+ */
+username: string, 
+/**
+ * The password, recovery code or passphrase.
+ */
+secret: string, };
+
+export type BackupCheckView = { 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * Its id.
+ */
+backup_id: string, 
+/**
+ * The vault it is a backup of.
+ */
+vault_id: string, 
+/**
+ * It is a backup of the vault in use.
+ */
+same_vault: boolean, 
+/**
+ * When it was made (RFC 3339).
+ */
+created_at: string, 
+/**
+ * Who made it.
+ */
+made_by: string, 
+/**
+ * On which workstation.
+ */
+host: string, 
+/**
+ * `manual`, `scheduled` or `catch_up`.
+ */
+reason: string, 
+/**
+ * The Chartvault version that made it.
+ */
+app_version: string, 
+/**
+ * Patients.
+ */
+patients: number, 
+/**
+ * Visits.
+ */
+visits: number, 
+/**
+ * Attachments.
+ */
+attachments: number, 
+/**
+ * Users.
+ */
+users: number, 
+/**
+ * Audit entries.
+ */
+audit_entries: number, 
+/**
+ * The file's size.
+ */
+bytes: number, };
+
+export type RestoreArgs = { 
+/**
+ * The backup and what opens it.
+ */
+file: BackupFileArgs, 
+/**
+ * The signed-in user's password, again.
+ */
+password: string, 
+/**
+ * Allow a backup of another vault (confirmed a second time).
+ */
+allow_other_vault: boolean, };
+
+export type FirstRunRestoreArgs = { 
+/**
+ * The backup and what opens it.
+ */
+file: BackupFileArgs, 
+/**
+ * The vault's folder (empty: the default).
+ */
+location: string, 
+/**
+ * For a passphrase: the administrator who gets a new password.
+ */
+admin_username: string, 
+/**
+ * Their new password.
+ */
+admin_password: string, };
+
+export type RestoreDoneView = { 
+/**
+ * The folder holding the vault it replaced.
+ */
+aside: string | null, 
+/**
+ * After a passphrase restore: the new recovery code, shown once.
+ */
+recovery_code: Shown | null, 
+/**
+ * After a passphrase restore: users who need a new password.
+ */
+users_without_password: Array<string>, };
+
+export type FolderArgs = { 
+/**
+ * The folder.
+ */
+folder: string, };
+
+export type ListedBackupView = { 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * When it was made (RFC 3339), when readable.
+ */
+created_at: string | null, 
+/**
+ * Its size.
+ */
+bytes: number | null, 
+/**
+ * It is a backup of the vault in use (`false` when unknown).
+ */
+same_vault: boolean, 
+/**
+ * Why it cannot be read, if so.
+ */
+problem: string | null, };
+
 /** The app's commands. */
 export const commands = {
   status: (): Promise<Status> => call("status"),
@@ -1419,4 +1715,13 @@ export const commands = {
   erasePatient: (args: EraseArgs): Promise<null> => call("erase_patient", { args }),
   exportPatient: (args: PatientExportArgs): Promise<SavedFile> => call("export_patient", { args }),
   exportDeidentified: (args: DeidExportArgs): Promise<DeidExportDone> => call("export_deidentified", { args }),
+  backupStatus: (): Promise<BackupStatusView | null> => call("backup_status"),
+  backupRuns: (): Promise<Array<BackupRunView>> => call("backup_runs"),
+  backupDrives: (): Promise<Array<DriveView>> => call("backup_drives"),
+  backupNow: (args: BackupNowArgs): Promise<BackupDoneView> => call("backup_now", { args }),
+  backupVerify: (args: BackupFileArgs): Promise<BackupCheckView> => call("backup_verify", { args }),
+  backupRestore: (args: RestoreArgs): Promise<RestoreDoneView> => call("backup_restore", { args }),
+  backupList: (args: FolderArgs): Promise<Array<ListedBackupView>> => call("backup_list", { args }),
+  firstRunInspect: (args: BackupFileArgs): Promise<BackupCheckView> => call("first_run_inspect", { args }),
+  firstRunRestore: (args: FirstRunRestoreArgs): Promise<RestoreDoneView> => call("first_run_restore", { args }),
 };

@@ -210,7 +210,8 @@ impl Session {
         if reason == BackupReason::Manual {
             self.require(Permission::BackupCreate, None)?;
         } else {
-            self.ready()?;
+            // The schedule's run, not the person's action.
+            self.usable_without_activity()?;
         }
         if !folder.is_dir() {
             return Err(CoreError::BackupRefused(format!(

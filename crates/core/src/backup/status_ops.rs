@@ -59,9 +59,10 @@ fn last_scheduled_success(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
 
 impl Session {
     /// Where backups stand, for those who may make them (`None` for the
-    /// others, without an audited refusal: every screen asks).
+    /// others, without an audited refusal: every screen asks). Not counted
+    /// as activity.
     pub fn backup_status(&mut self) -> Result<Option<BackupStatus>> {
-        self.ready()?;
+        self.usable_without_activity()?;
         let now = self.now();
         let conn = self.vault()?.conn();
         if access::allowed(conn, self.user.id, self.role, Permission::BackupCreate, None, now)? == Decision::Denied {
@@ -95,7 +96,7 @@ impl Session {
     /// on, a folder is set and present, and the latest slot has no
     /// verified scheduled run (one catch-up however many were missed).
     pub fn scheduled_backup_due(&mut self) -> Result<Option<(PathBuf, BackupReason)>> {
-        self.ready()?;
+        self.usable_without_activity()?;
         let p = &self.policy;
         if p.backup_folder.is_empty() || !Path::new(&p.backup_folder).is_dir() {
             return Ok(None);
