@@ -11,6 +11,7 @@ fn env() -> chartvault_core::session::Env {
         clock: std::sync::Arc::new(chartvault_core::clock::SystemClock),
         workstation: chartvault_core::audit::Workstation::new("e2e", "0123456789abcdef0123456789abcdef"),
         open: chartvault_seal::OpenOptions::default(),
+        state_dir: None,
     }
 }
 

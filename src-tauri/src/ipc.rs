@@ -63,6 +63,9 @@ pub struct Me {
     pub permissions: Vec<String>,
     /// Minutes without activity before the lock.
     pub idle_timeout_minutes: i64,
+    /// Set at sign-in when the vault's audit trail lacks the head one of
+    /// its backups recorded: an older copy of the vault may have been put back.
+    pub rollback_warning: Option<String>,
 }
 
 /// A secret shown to a person once (recovery code, authenticator secret).

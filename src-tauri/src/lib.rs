@@ -41,7 +41,12 @@ pub fn run() {
         Ok(w) => w,
         Err(e) => fail(&e.to_string()),
     };
-    let env = Env { clock: Arc::new(SystemClock), workstation, open: OpenOptions::default() };
+    let env = Env {
+        clock: Arc::new(SystemClock),
+        workstation,
+        open: OpenOptions::default(),
+        state_dir: Some(paths.data_dir.clone()),
+    };
     let built = tauri::Builder::default()
         // A second start brings this window forward instead of opening the
         // vault twice.

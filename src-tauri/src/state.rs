@@ -137,6 +137,7 @@ fn me_of(s: &Session) -> chartvault_core::Result<Me> {
         totp_required: s.policy().totp_required(role) || role == Role::Administrator,
         permissions: s.own_permissions()?.iter().map(|p| p.name().to_owned()).collect(),
         idle_timeout_minutes: s.policy().idle_timeout.num_minutes(),
+        rollback_warning: s.rollback_warning().map(|w| w.message()),
     })
 }
 

@@ -28,7 +28,12 @@ fn data_dir() -> Result<PathBuf, Failure> {
 
 fn env(state_dir: &std::path::Path) -> Result<Env, Failure> {
     let workstation = Workstation::current(state_dir)?;
-    Ok(Env { clock: Arc::new(SystemClock), workstation, open: OpenOptions::default() })
+    Ok(Env {
+        clock: Arc::new(SystemClock),
+        workstation,
+        open: OpenOptions::default(),
+        state_dir: Some(state_dir.to_owned()),
+    })
 }
 
 /// Key derivation for a new vault: calibrated on this machine, except in
@@ -110,6 +115,9 @@ fn open_session(vault: &std::path::Path, user: &str, secrets: &mut Secrets, env:
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(w) = session.rollback_warning() {
+        eprintln!("WARNING: {}", w.message());
+    }
     if session.user().must_change_password {
         eprintln!("Your password was set by an administrator: choose your own now.");
         let new = secrets.new_password("new password")?;

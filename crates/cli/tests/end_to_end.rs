@@ -736,6 +736,7 @@ fn a_vault_held_by_another_program_is_refused_with_exit_7() {
         clock: Arc::new(SystemClock),
         workstation: Workstation::current(&c.root).expect("a workstation id"),
         open: OpenOptions::default(),
+        state_dir: None,
     };
     let password = SecretString::from(ADMIN_PASSWORD.to_owned());
     let creds = Credentials { username: ADMIN, password: &password, code: None };

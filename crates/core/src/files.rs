@@ -18,3 +18,16 @@ pub(crate) fn private() -> OpenOptions {
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     private().truncate(true).open(path)?.write_all(bytes)
 }
+
+/// Replaces a whole file, owner-only, so that a crash leaves the old or the
+/// new one: a temporary beside it, synced, renamed over.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let mut f = private().truncate(true).open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+}

@@ -44,6 +44,10 @@ pub struct Env {
     pub workstation: Workstation,
     /// How vaults are opened (page cache, lower layer).
     pub open: OpenOptions,
+    /// Per-user state kept outside the vault folder: the newest audit head
+    /// each vault's backups recorded, which shows a vault put back from an
+    /// older copy (see `backup::known_head`). `None`: not kept.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Env {
@@ -119,6 +123,9 @@ pub struct Session {
     pub(crate) policy: Policy,
     pub(crate) last_activity: DateTime<Utc>,
     pub(crate) reauthenticated_at: Option<DateTime<Utc>>,
+    /// Set at sign-in when the vault's trail lacks the head a backup
+    /// recorded (an older copy of the vault was put back).
+    pub(crate) rollback: Option<crate::backup::RollbackWarning>,
 }
 
 impl std::fmt::Debug for Session {
@@ -290,6 +297,7 @@ impl Session {
             policy,
             last_activity: now,
             reauthenticated_at: Some(now),
+            rollback: None,
         }))
     }
 
@@ -324,6 +332,8 @@ impl Session {
     /// The login succeeded: clear the count, move queued failures into the
     /// audit trail, record the login.
     fn finish_login(&mut self) -> Result<()> {
+        // Before this sign-in writes anything: the trail as it was found.
+        self.check_rollback()?;
         Throttle::of(&self.dir).clear(self.user.username.as_str())?;
         let queue = FailureQueue::of(&self.dir);
         let queued = queue.read(self.vault()?.conn())?;
@@ -363,7 +373,29 @@ impl Session {
         tx.commit()?;
         queue.clear()?;
         let event = Event::new(Action::Login);
-        self.audit(&event)
+        self.audit(&event)?;
+        if let Some(w) = self.rollback.clone() {
+            let event = Event::new(Action::RollbackSuspected).outcome(Outcome::Failed).detail(w.message());
+            self.audit(&event)?;
+        }
+        Ok(())
+    }
+
+    /// Compares the vault's trail with the newest head its backups
+    /// recorded on this workstation; a mismatch is kept for the person to
+    /// see (and audited once the sign-in is recorded).
+    fn check_rollback(&mut self) -> Result<()> {
+        let Some(state) = self.env.state_dir.clone() else { return Ok(()) };
+        let key = self.audit_key()?;
+        let vault_id = self.vault()?.vault_id_hex();
+        self.rollback = crate::backup::known_head::check(self.vault()?.conn(), &state, &vault_id, &key)?;
+        Ok(())
+    }
+
+    /// The rollback warning of this sign-in, if any: the vault's trail
+    /// lacks the head one of its backups recorded.
+    pub fn rollback_warning(&self) -> Option<&crate::backup::RollbackWarning> {
+        self.rollback.as_ref()
     }
 
     /// Who, where and when, for entries written inside a transaction of

@@ -286,3 +286,47 @@ fn retention_prunes_only_this_vaults_verified_backups_and_keeps_the_newest() {
     assert!(theirs.exists(), "another vault's backup is never deleted");
     assert!(plan.left_alone.iter().any(|(p, why)| p == &theirs && why.contains("another vault")));
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_older_copy_of_the_vault_put_back_is_reported_at_sign_in_and_a_restore_is_not() {
+    let w = world();
+    let old_copy = w.dir.path().join("old-copy");
+    copy_dir(&w.vault(), &old_copy);
+    let mut ada = w.admin();
+    assert!(ada.rollback_warning().is_none());
+    let done = ada.backup_now(&usb(&w), BackupReason::Manual, None, &mut go).unwrap();
+    ada.logout().unwrap();
+    // Someone puts back the copy taken before that backup.
+    std::fs::remove_dir_all(w.vault()).unwrap();
+    copy_dir(&old_copy, &w.vault());
+    let mut ada = w.admin();
+    let warning = ada.rollback_warning().cloned().expect("the older copy is noticed");
+    assert!(warning.vault_seq < warning.recorded_seq, "{warning:?}");
+    assert!(warning.message().contains("older copy"), "{}", warning.message());
+    let flagged = actions(&mut ada, Action::RollbackSuspected);
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    // Restoring the backup is the remedy, and raises no warning after.
+    let password = pw(ADMIN_PW);
+    let checked = check_file(&done.path, admin_creds(&password), None, &mut go).unwrap();
+    ada.restore_backup(&checked, admin_creds(&password), &password, false, &mut go).unwrap();
+    drop(ada);
+    let ada = w.admin();
+    assert!(ada.rollback_warning().is_none());
+    // A key-slot file of the state folder edited by hand tells nothing.
+    let heads = w.dir.path().join("state").join("known-heads");
+    for e in std::fs::read_dir(&heads).unwrap().flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap().replace("seq ", "seq 9");
+        std::fs::write(e.path(), text).unwrap();
+    }
+    drop(ada);
+    assert!(w.admin().rollback_warning().is_none(), "a forged record is ignored, not believed");
+}

@@ -301,8 +301,12 @@ fn the_recovery_code_sets_a_new_administrator_password_and_is_audited() {
     let dir = tempfile::tempdir().unwrap();
     let t0 = DateTime::<Utc>::from_timestamp(1_900_000_000, 0).unwrap();
     let clock = Arc::new(ManualClock::at(t0));
-    let env =
-        Env { clock: clock.clone(), workstation: Workstation::new("office", "ws-9"), open: OpenOptions::default() };
+    let env = Env {
+        clock: clock.clone(),
+        workstation: Workstation::new("office", "ws-9"),
+        open: OpenOptions::default(),
+        state_dir: None,
+    };
     let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
     let password = pw(ADMIN_PW);
     let admin = FirstAdmin { username: "ada", display_name: "Ada", password: &password };

@@ -67,7 +67,12 @@ permissions: Array<string>,
 /**
  * Minutes without activity before the lock.
  */
-idle_timeout_minutes: number, };
+idle_timeout_minutes: number, 
+/**
+ * Set at sign-in when the vault's audit trail lacks the head one of
+ * its backups recorded: an older copy of the vault may have been put back.
+ */
+rollback_warning: string | null, };
 
 export type Shown = { 
 /**

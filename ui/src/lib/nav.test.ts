@@ -14,6 +14,7 @@ function me(permissions: string[]): Me {
     totp_required: false,
     permissions,
     idle_timeout_minutes: 10,
+    rollback_warning: null,
   };
 }
 

@@ -42,6 +42,7 @@ pub fn env() -> Env {
         clock: Arc::new(SystemClock),
         workstation: Workstation::new("test-host", "ws-cli"),
         open: OpenOptions::default(),
+        state_dir: None,
     }
 }
 

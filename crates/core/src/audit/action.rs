@@ -110,6 +110,9 @@ names! {
         PatientMergeUndone = "patient_merge_undone",
         /// A patient's record was erased on request (the entry names no one).
         PatientErased = "patient_erased",
+        /// At sign-in, the vault's trail lacked the head a backup recorded:
+        /// an older copy of the vault may have been put back.
+        RollbackSuspected = "rollback_suspected",
     }
 }
 
@@ -140,7 +143,7 @@ mod tests {
             assert!(seen.insert(n), "{n} twice");
             assert_eq!(Action::parse(n), Some(*a));
         }
-        assert_eq!(Action::ALL.len(), 33);
+        assert_eq!(Action::ALL.len(), 34);
         for o in Outcome::ALL {
             assert_eq!(Outcome::parse(o.as_str()), Some(*o));
         }

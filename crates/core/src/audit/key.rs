@@ -27,6 +27,16 @@ impl std::fmt::Debug for AuditKey {
 }
 
 impl AuditKey {
+    /// A key for another purpose, derived from this one (HKDF-SHA-256):
+    /// records outside the vault that only its holder can write.
+    pub(crate) fn derive(&self, salt: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), self.0.as_ref())
+            .expand(info, out.as_mut())
+            .expect("32 bytes is a valid HKDF output");
+        out
+    }
+
     /// The vault's key, created (from the system's random source) the first
     /// time.
     pub fn load_or_create(tx: &Transaction<'_>) -> Result<AuditKey> {

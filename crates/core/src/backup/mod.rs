@@ -17,6 +17,7 @@
 
 pub mod drives;
 pub mod files;
+pub mod known_head;
 pub mod meta;
 mod ops;
 mod restore_ops;
@@ -24,6 +25,7 @@ pub mod retention;
 pub mod schedule;
 mod status_ops;
 
+pub use known_head::{KnownHead, RollbackWarning};
 pub use meta::{BackupMeta, BackupReason, RecordCounts};
 pub use ops::{BackupAttempt, BackupCredentials, BackupDone, BackupRun, CheckedBackup, PendingBackup, check_file};
 pub use restore_ops::{NewAdministrator, Restored, restore_first_run};

@@ -308,6 +308,11 @@ impl Session {
         stamp.append(&tx, &event)?;
         tx.commit()?;
         let written = result?;
+        if let (Some(state), Some(head)) = (self.env.state_dir.clone(), head) {
+            let known = super::KnownHead { head, backup_at: started_at };
+            let vault_id = self.vault()?.vault_id_hex();
+            super::known_head::record(&state, &vault_id, &stamp_key(self)?, &known, false)?;
+        }
         Ok(BackupDone {
             backup_id: written.info.backup_id.clone(),
             bytes: written.info.bytes,
@@ -508,6 +513,10 @@ pub(crate) fn runs(conn: &Connection, limit: u32) -> Result<Vec<BackupRun>> {
         })
     })?;
     Ok(rows.collect::<chartvault_seal::rusqlite::Result<_>>()?)
+}
+
+fn stamp_key(s: &Session) -> Result<AuditKey> {
+    s.audit_key()
 }
 
 /// The newest verified run, if any: (finished at, folder).

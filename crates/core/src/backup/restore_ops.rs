@@ -105,9 +105,9 @@ fn stage_and_audit(
     what_it_replaces: &str,
     env: &Env,
     progress: Progress<'_>,
-) -> Result<StagedRestore> {
+) -> Result<(StagedRestore, AuditKey)> {
     let staged = checked.unlocked.stage_restore(dir, &env.open.lower, keys, progress)?;
-    let audited = (|| -> Result<()> {
+    let audited = (|| -> Result<AuditKey> {
         let mut v = Vault::open(staged.dir(), unlock, &env.open)?;
         crate::db::migrate(v.conn_mut())?;
         let key = AuditKey::load(v.conn())?.ok_or(CoreError::BackupRefused("the backup holds no audit key".into()))?;
@@ -146,14 +146,29 @@ fn stage_and_audit(
         )?;
         tx.commit()?;
         v.close()?;
-        Ok(())
+        Ok(key)
     })();
     match audited {
-        Ok(()) => Ok(staged),
+        Ok(key) => Ok((staged, key)),
         Err(e) => {
             let _ = staged.discard();
             Err(e)
         }
+    }
+}
+
+/// The restored trail is the one to follow from now on: its backup's head
+/// becomes the known head, so the older chain raises no rollback warning.
+fn follow_restored(env: &Env, checked: &CheckedBackup, key: &AuditKey) -> Result<()> {
+    match (&env.state_dir, checked.meta.audit_head) {
+        (Some(state), Some(head)) => super::known_head::record(
+            state,
+            &checked.vault_id,
+            key,
+            &super::KnownHead { head, backup_at: checked.created_at },
+            true,
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -206,12 +221,13 @@ impl Session {
             head.map_or_else(String::new, |h| hex(&h.hash[..8]))
         );
         let dir = self.dir.clone();
-        let staged = stage_and_audit(&dir, checked, keys, &me, &replaces, &self.env, progress)?;
+        let (staged, key) = stage_and_audit(&dir, checked, keys, &me, &replaces, &self.env, progress)?;
         let recovery_code = staged.recovery_code().map(|c| SecretString::from(c.expose_secret().to_owned()));
         let vault = self.vault.take().ok_or(CoreError::Locked)?;
         self.audit_key = None;
         let held = vault.close_keeping_hold()?;
         let aside = staged.swap_in(held)?;
+        follow_restored(&self.env, checked, &key)?;
         Ok(Restored {
             aside: aside_if_kept(aside),
             backup_id: checked.backup_id.clone(),
@@ -249,10 +265,11 @@ pub fn restore_first_run(
         _ => "(recovery code)".to_owned(),
     };
     let keys = keys_of(creds, admin)?;
-    let staged =
+    let (staged, key) =
         stage_and_audit(held.dir(), checked, keys, &actor, "restored onto a machine with no vault", env, progress)?;
     let recovery_code = staged.recovery_code().map(|c| SecretString::from(c.expose_secret().to_owned()));
     let aside = staged.swap_in(held)?;
+    follow_restored(env, checked, &key)?;
     Ok(Restored {
         aside: aside_if_kept(aside),
         backup_id: checked.backup_id.clone(),

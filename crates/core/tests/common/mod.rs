@@ -71,6 +71,7 @@ pub fn world() -> World {
         clock: clock.clone(),
         workstation: Workstation::new("front-desk", "ws-0001"),
         open: OpenOptions::default(),
+        state_dir: Some(dir.path().join("state")),
     };
     let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
     let password = pw(ADMIN_PW);
