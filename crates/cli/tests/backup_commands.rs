@@ -203,3 +203,57 @@ fn a_backup_killed_at_any_moment_leaves_the_vault_whole_and_no_false_backup() {
         .collect();
     assert!(partials.is_empty(), "{partials:?}");
 }
+
+/// A small tmpfs mounted for one test, unmounted however it ends.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn mount_tmpfs(at: &Path, bytes: u64) -> Option<Mounted> {
+    std::fs::create_dir_all(at).unwrap();
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={bytes},mode=0700"), "tmpfs"])
+        .arg(at)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then(|| Mounted(at.to_owned()))
+}
+
+#[test]
+fn on_real_file_systems_a_full_or_read_only_drive_leaves_no_file_and_says_why() {
+    if std::env::var_os("CHARTVAULT_TEST_MOUNTS").is_none() {
+        eprintln!(
+            "skipped: set CHARTVAULT_TEST_MOUNTS=1 (as root) to back up onto a small tmpfs and a read-only mount"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = vault_with_backup_user(tmp.path());
+    for i in 0..40 {
+        register(&vault, &format!("Family{i:02}"));
+    }
+    let probe = tmp.path().join("probe");
+    std::fs::create_dir(&probe).unwrap();
+    let size = std::fs::metadata(created(&vault, &probe)).unwrap().len();
+    let small = tmp.path().join("small-drive");
+    let Some(mounted) = mount_tmpfs(&small, size / 2) else {
+        eprintln!("skipped: mounting a tmpfs failed here (needs root with CAP_SYS_ADMIN)");
+        return;
+    };
+    bak(&vault, &["backup", "create", "--to", small.to_str().unwrap()], &[BAK_PW]).exits(1).complains("full");
+    assert_eq!(std::fs::read_dir(&small).unwrap().count(), 0, "nothing is left on the full drive");
+    assert!(finds(&vault, "Family39"), "the vault is whole");
+    drop(mounted);
+
+    let ro = tmp.path().join("read-only-drive");
+    let Some(_mounted) = mount_tmpfs(&ro, 4 * size) else { return };
+    assert!(Command::new("mount").args(["-o", "remount,ro"]).arg(&ro).status().unwrap().success());
+    bak(&vault, &["backup", "create", "--to", ro.to_str().unwrap()], &[BAK_PW]).exits(1).complains("read-only");
+    assert_eq!(std::fs::read_dir(&ro).unwrap().count(), 0);
+    assert!(finds(&vault, "Family39"));
+}

@@ -91,6 +91,12 @@ fn the_untouched_backups_verify_and_the_matrix_has_over_ten_thousand_cases() {
     let fx = fixture();
     assert!(verify_bytes(&fx, &fx.a).is_ok());
     assert!(verify_bytes(&fx, &fx.b).is_ok());
+    if let Some(dir) = std::env::var_os("CHARTVAULT_WRITE_FUZZ_SEED") {
+        // The backup_header fuzz target's seed: the claimed length, then the head.
+        let mut seed = (fx.a.len() as u64).to_le_bytes().to_vec();
+        seed.extend_from_slice(&fx.a[..fx.body_offset()]);
+        std::fs::write(Path::new(&dir).join("real-backup-head"), seed).unwrap();
+    }
     let b = fx.body_offset();
     let n = fx.pages();
     let cases = 8 * b + 2000 + 3 * (n + 1) + 63 + 4 + n * (n - 1) / 2 + n * (n - 1) + 4 + 3 + 2;

@@ -234,6 +234,18 @@ impl Session {
         let now = self.now();
         let vault_id = self.vault()?.vault_id_hex();
         let name = files::file_name(&vault_id, now)?;
+        // A file system that cannot hold the file (FAT32: 4 GiB) is refused
+        // before anything is written; free space is met when writing.
+        let estimate = self.vault()?.conn().query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0))?.max(0) as u64
+            * chartvault_seal::PAGE_SIZE as u64
+            + (1 << 20);
+        let mounts = super::drives::list_mounts();
+        let canonical = folder.canonicalize().unwrap_or_else(|_| folder.to_owned());
+        if let Some(m) = super::drives::mount_of(&canonical, &mounts, super::drives::OsKind::current())
+            && let Err(too_big) = super::drives::fits(estimate, m)
+        {
+            return Err(CoreError::BackupRefused(too_big.to_string()));
+        }
         let snapshot = self.vault_mut()?.snapshot()?;
         // Nothing can commit between the fence and these reads: they
         // describe exactly the state the file will hold.
