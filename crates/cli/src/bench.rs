@@ -29,6 +29,9 @@ use crate::exit::Failure;
 pub enum BenchCommand {
     /// Search, chart opening and CSV import timed on this vault.
     Records(RecordsArgs),
+    /// Backup, verification and restore throughput against cp (reads the
+    /// password again from the secrets: verification opens the backup with it).
+    Backup(crate::bench_backup::BackupBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -164,7 +167,7 @@ fn vault_bytes(s: &Session) -> u64 {
 
 /// Runs a bench command for the signed-in `session`.
 pub fn bench(session: &mut Session, c: &BenchCommand) -> Result<(), Failure> {
-    let BenchCommand::Records(args) = c;
+    let BenchCommand::Records(args) = c else { unreachable!("bench backup is run by run.rs") };
     let mut r = Sample(args.seed);
     let patients = patient_count(session)?;
     eprintln!("{patients} patients; drawing {} queries", args.searches);

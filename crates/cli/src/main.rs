@@ -9,6 +9,7 @@
 mod args;
 mod backup;
 mod bench;
+mod bench_backup;
 mod demo;
 mod exit;
 mod exports;

@@ -44,6 +44,12 @@ fn create_options() -> CreateOptions {
     CreateOptions { kdf: fast.then_some(KdfParams::INSECURE_FAST), ..CreateOptions::default() }
 }
 
+/// The environment a session runs in, for work that opens other vaults.
+fn env_of(session: &Session) -> Result<Env, Failure> {
+    let state = session.dir().parent().map(ToOwned::to_owned).unwrap_or_else(|| PathBuf::from("."));
+    env(&state)
+}
+
 fn current_user(cli: &Cli) -> Result<String, Failure> {
     if let Some(u) = &cli.user {
         return Ok(u.clone());
@@ -176,6 +182,10 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
         }
         Command::Import(c) => crate::import::import(session, c),
         Command::Demo(a) => crate::demo::demo(session, a),
+        Command::Bench(crate::bench::BenchCommand::Backup(a)) => {
+            let password = secrets.next("your password again (the benchmark opens its backups with it)")?;
+            crate::bench_backup::bench_backup(session, &env_of(session)?, a, &password)
+        }
         Command::Bench(c) => crate::bench::bench(session, c),
         Command::Account(c) => account(session, c, secrets),
         Command::Rekey => {
