@@ -97,6 +97,13 @@ impl Session {
     pub fn erase_patient(&mut self, id: i64, reference: &str) -> Result<Erased> {
         self.patient_access(id, Permission::PatientErase)?;
         self.require_recent_password()?;
+        if self.vault()?.snapshot_running() {
+            // Its closing checkpoint would meet the backup's fence; and the
+            // backup being made holds the record anyway.
+            return Err(CoreError::BackupRefused(
+                "a backup is being made: erase the record when it has finished (nothing was changed)".into(),
+            ));
+        }
         if self.existing_patient(id)?.merged_into.is_some() {
             // Its chart moved into that record: erasing this one alone would
             // leave the person's visits and files there.
