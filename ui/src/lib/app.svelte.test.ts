@@ -4,7 +4,7 @@ const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn() }));
 
-const { act, app, working } = await import("./app.svelte");
+const { act, app, leaveRestored, refreshBackupStatus, working } = await import("./app.svelte");
 
 const status = { phase: "locked", vault_dir: "/v", default_vault_dir: "/v", me: null, pending_user: null };
 
@@ -70,5 +70,48 @@ describe("working", () => {
     ).rejects.toMatchObject({ code: "io" });
     expect(seen).toBe(true);
     expect(app.working).toBe(false);
+  });
+});
+
+describe("backup status", () => {
+  const view = {
+    last_verified_at: null,
+    last_folder: null,
+    overdue: true,
+    warn_after_hours: 48,
+    schedule: "off",
+    folder: null,
+    folder_present: false,
+    next_due: null,
+    last_error: null,
+    running: false,
+  };
+
+  it("keeps the last answer, and sends the app nowhere, when the session is locked", async () => {
+    invoke.mockResolvedValueOnce(view);
+    await refreshBackupStatus();
+    expect(invoke).toHaveBeenCalledWith("backup_status", undefined);
+    expect(app.backup?.overdue).toBe(true);
+    invoke.mockRejectedValueOnce({ code: "locked", message: "Locked." });
+    await refreshBackupStatus();
+    expect(app.backup?.overdue).toBe(true);
+    expect(invoke).toHaveBeenCalledTimes(2);
+    expect(invoke).not.toHaveBeenCalledWith("status", undefined);
+  });
+
+  it("leaves a restore's screen for the sign-in screen Rust reports", async () => {
+    app.backup = view;
+    app.wizard = true;
+    app.restored = {
+      done: { aside: "/v/before-restore", recovery_code: null, users_without_password: [] },
+      backup: {} as never,
+      firstRun: false,
+    };
+    invoke.mockResolvedValue({ ...status, phase: "signed_out" });
+    await leaveRestored();
+    expect(app.restored).toBeNull();
+    expect(app.backup).toBeNull();
+    expect(app.wizard).toBe(false);
+    expect(app.status?.phase).toBe("signed_out");
   });
 });

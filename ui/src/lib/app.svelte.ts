@@ -1,7 +1,7 @@
 // The page's view of where the app stands. Rust is the source of truth:
 // after anything that may change it, `refresh()` asks again.
 import { listen } from "@tauri-apps/api/event";
-import { commands, type Progress, type Status } from "./bindings";
+import { commands, type BackupCheckView, type BackupStatusView, type Progress, type RestoreDoneView, type Status } from "./bindings";
 import { CommandError, toCommandError } from "./call";
 
 export const app = $state({
@@ -16,7 +16,35 @@ export const app = $state({
   working: false,
   /** Its last progress report. */
   progress: null as Progress | null,
+  /** Where backups stand, for those who may make them (the frame's warning). */
+  backup: null as BackupStatusView | null,
+  /**
+   * A restore just replaced the vault: what it did is shown (the aside
+   * folder, a new recovery code once) before the sign-in screen.
+   */
+  restored: null as null | { done: RestoreDoneView; backup: BackupCheckView; firstRun: boolean },
 });
+
+/**
+ * Asks again where backups stand (not counted as activity). Quiet: a lock,
+ * a sign-out or a refusal leaves the last answer alone rather than sending
+ * the app anywhere; the next command that matters does that.
+ */
+export async function refreshBackupStatus(): Promise<void> {
+  try {
+    app.backup = await commands.backupStatus();
+  } catch {
+    // Locked, signed out or refused: nothing to show now.
+  }
+}
+
+/** After a restore was shown: everyone signs in again to the restored vault. */
+export async function leaveRestored(): Promise<void> {
+  app.restored = null;
+  app.backup = null;
+  app.wizard = false;
+  await refresh();
+}
 
 /** Runs long work with the progress dialog showing until it ends. */
 export async function working<T>(f: () => Promise<T>): Promise<T> {

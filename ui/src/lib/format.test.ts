@@ -44,5 +44,8 @@ describe("sizeLabel", () => {
     expect(sizeLabel(96)).toBe("96 bytes");
     expect(sizeLabel(812_400)).toBe("812 kB");
     expect(sizeLabel(2_400_000)).toBe("2.4 MB");
+    expect(sizeLabel(999_949_999)).toBe("999.9 MB");
+    expect(sizeLabel(4_294_967_295)).toBe("4.3 GB");
+    expect(sizeLabel(2_000_000_000_000)).toBe("2.0 TB");
   });
 });

@@ -35,9 +35,11 @@ export function percent(done: number, total: number): number | null {
   return Math.max(0, Math.min(100, Math.floor((done * 100) / total)));
 }
 
-/** A size in bytes as a person reads it: `2.4 MB`, `812 kB`, `96 bytes`. */
+/** A size in bytes as a person reads it: `1.5 GB`, `2.4 MB`, `812 kB`, `96 bytes`. */
 export function sizeLabel(bytes: number): string {
   if (bytes < 1000) return `${bytes} bytes`;
   if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} kB`;
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  if (bytes < 1_000_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  if (bytes < 1_000_000_000_000) return `${(bytes / 1_000_000_000).toFixed(1)} GB`;
+  return `${(bytes / 1_000_000_000_000).toFixed(1)} TB`;
 }

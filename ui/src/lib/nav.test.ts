@@ -26,6 +26,9 @@ describe("navigation", () => {
     expect(navFor(me(["patient_read"])).map((n) => n.view)).toEqual(["patients", "account"]);
     const admin = navFor(me(["user_admin", "policy_admin", "audit_read", "emergency_review"])).map((n) => n.view);
     expect(admin).toEqual(["users", "emergency", "audit", "settings", "account"]);
+    const withBackups = navFor(me(["user_admin", "policy_admin", "audit_read", "backup_create", "backup_restore"]));
+    expect(withBackups.map((n) => n.view)).toEqual(["users", "audit", "backups", "settings", "account"]);
+    expect(navFor(me(["backup_restore"])).map((n) => n.view)).toEqual(["account"]);
   });
 
   it("lands each role on its first screen", () => {
@@ -40,6 +43,7 @@ describe("navigation", () => {
     expect(viewFromHash("#/nowhere")).toBeNull();
     expect(viewFromHash("")).toBeNull();
     expect(viewFromHash("#/patients/12")).toBe("patients");
+    expect(viewFromHash("#/backups")).toBe("backups");
   });
 
   it("reads a chart's patient from the hash, and only a plain number", () => {

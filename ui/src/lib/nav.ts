@@ -3,7 +3,7 @@
 // refusal core gives.
 import type { Me } from "./bindings";
 
-export type View = "patients" | "users" | "emergency" | "audit" | "research" | "settings" | "account";
+export type View = "patients" | "users" | "emergency" | "audit" | "research" | "backups" | "settings" | "account";
 
 export interface NavItem {
   view: View;
@@ -18,6 +18,7 @@ export const NAV: NavItem[] = [
   { view: "emergency", label: "Emergency access", needs: "emergency_review" },
   { view: "audit", label: "Audit trail", needs: "audit_read" },
   { view: "research", label: "De-identified export", needs: "deidentified_export" },
+  { view: "backups", label: "Backups", needs: "backup_create" },
   { view: "settings", label: "Settings", needs: "policy_admin" },
   { view: "account", label: "My account", needs: null },
 ];
