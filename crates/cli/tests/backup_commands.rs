@@ -257,3 +257,47 @@ fn on_real_file_systems_a_full_or_read_only_drive_leaves_no_file_and_says_why() 
     assert_eq!(std::fs::read_dir(&ro).unwrap().count(), 0);
     assert!(finds(&vault, "Family39"));
 }
+
+#[test]
+fn a_restore_killed_at_any_moment_leaves_the_old_vault_or_the_restored_one() {
+    use rand::{RngExt, SeedableRng};
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = vault_with_backup_user(tmp.path());
+    let usb = tmp.path().join("usb");
+    std::fs::create_dir(&usb).unwrap();
+    for i in 0..30 {
+        register(&vault, &format!("Family{i:02}"));
+    }
+    let file = created(&vault, &usb);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(30112026);
+    let mut restored = 0;
+    for round in 0..20 {
+        // A patient the backup does not hold: gone once a restore is through.
+        register(&vault, &format!("Later{round:02}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+            .arg("--vault")
+            .arg(&vault)
+            .args(["--password-stdin", "--user", "bak", "backup", "restore", file.to_str().unwrap(), "--yes"])
+            .env("CHARTVAULT_TEST_FAST_KDF", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{BAK_PW}\n{BAK_PW}\n").as_bytes()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(rng.random_range(0..1200)));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(finds(&vault, "Family29"), "round {round}: a vault opens, with the records both versions hold");
+        if !finds(&vault, &format!("Later{round:02}")) {
+            restored += 1;
+        }
+    }
+    eprintln!("{restored} of 20 killed restores had gone through");
+    let asides = std::fs::read_dir(&vault)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("before-restore-"))
+        .count();
+    assert!(asides >= restored, "every restore that went through kept the vault it replaced");
+}

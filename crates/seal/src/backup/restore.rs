@@ -172,7 +172,8 @@ impl UnlockedBackup {
         store.write_atomic(&staging.join(KEYS_FILE), &file.to_bytes(&vault_key), None)?;
         store.sync_dir_of(&staging.join(KEYS_FILE))?;
         let files = vec![crate::DB_FILE.to_owned(), KEYS_FILE.to_owned()];
-        Ok(StagedRestore { vault_dir, staging, lower: lower.clone(), files, aside: aside_name(), recovery_code })
+        let aside = fresh_aside_name(&low, &vault_dir);
+        Ok(StagedRestore { vault_dir, staging, lower: lower.clone(), files, aside, recovery_code })
     }
 
     /// Body pages opened with the backup's keys and sealed with `data_key`
@@ -269,7 +270,7 @@ fn remove_files(low: &Arc<dyn LowerVfs>, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `before-restore-YYYYMMDDTHHMMSSZ`, from the system clock.
+/// `before-restore-YYYYMMDDTHHMMSSZ-xxxx`, from the system clock and 16 random bits.
 fn aside_name() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (days, rem) = (secs / 86_400, secs % 86_400);
@@ -283,7 +284,29 @@ fn aside_name() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("before-restore-{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    // Two restores within a second must not share a folder: the second
+    // would move its files over the first's.
+    let mut r = [0u8; 2];
+    let _ = getrandom::fill(&mut r);
+    format!(
+        "before-restore-{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z-{:02x}{:02x}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        r[0],
+        r[1]
+    )
+}
+
+/// An aside name no folder in `dir` has yet.
+fn fresh_aside_name(low: &Arc<dyn LowerVfs>, dir: &Path) -> String {
+    loop {
+        let name = aside_name();
+        let taken = dir.join(&name).exists() || low.list_files(&dir.join(&name)).is_ok_and(|f| !f.is_empty());
+        if !taken {
+            return name;
+        }
+    }
 }
 
 impl StagedRestore {
