@@ -330,3 +330,63 @@ fn an_older_copy_of_the_vault_put_back_is_reported_at_sign_in_and_a_restore_is_n
     drop(ada);
     assert!(w.admin().rollback_warning().is_none(), "a forged record is ignored, not believed");
 }
+
+/// Every chart the provider may open, and every attachment's bytes.
+fn everything(pat: &mut chartvault_core::session::Session, patients: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in 1..=patients {
+        match pat.open_chart(id) {
+            Ok(chart) => {
+                out.push(format!("{chart:?}"));
+                for a in chart.attachments.unwrap_or_default() {
+                    let mut bytes = Vec::new();
+                    pat.open_attachment(a.id, &mut bytes).unwrap();
+                    out.push(format!("attachment {} {}", a.id, bytes.len()));
+                    out.push(format!("{bytes:?}"));
+                }
+            }
+            Err(e) => out.push(format!("{id}: {e}")),
+        }
+    }
+    out
+}
+
+#[test]
+fn a_round_trip_gives_back_every_chart_attachment_user_and_the_audit_chain() {
+    let w = world();
+    let mut pat = provider(&w);
+    let opts = chartvault_core::demo::DemoOptions { patients: 30, visits_per_patient: 3, seed: 11, batch: 10 };
+    let report = pat.generate_demo(&opts, &mut |_| {}).unwrap();
+    assert!(report.counts.attachments > 0, "the demo makes attachments");
+    let charts = everything(&mut pat, 30);
+    pat.logout().unwrap();
+    let mut ada = w.admin();
+    let users: Vec<String> = ada.list_users().unwrap().into_iter().map(|u| format!("{u:?}")).collect();
+    let entries_before = ada.audit_verify(None).unwrap().entries;
+    let done = ada.backup_now(&usb(&w), BackupReason::Manual, None, &mut go).unwrap();
+    ada.logout().unwrap();
+
+    let target = w.dir.path().join("elsewhere").join("vault");
+    let password = pw(ADMIN_PW);
+    let checked = check_file(&done.path, admin_creds(&password), None, &mut go).unwrap();
+    assert_eq!(checked.meta.counts.attachments, report.counts.attachments);
+    restore_first_run(&target, &checked, admin_creds(&password), None, &w.env, &mut go).unwrap();
+    let login = |user: &str, pw_: &str, code: Option<&str>| {
+        chartvault_core::session::login(
+            &target,
+            &chartvault_core::session::Credentials { username: user, password: &pw(pw_), code },
+            &w.env,
+        )
+        .unwrap()
+    };
+    let mut pat = login("pat", PROVIDER_NEW_PW, None);
+    assert_eq!(everything(&mut pat, 30), charts, "every chart and attachment, byte for byte");
+    pat.logout().unwrap();
+    w.next_step();
+    let mut ada = login("ada", ADMIN_PW, Some(&w.code()));
+    let users_after: Vec<String> = ada.list_users().unwrap().into_iter().map(|u| format!("{u:?}")).collect();
+    assert_eq!(users_after, users, "the same users, roles and states");
+    let report = ada.audit_verify(None).unwrap();
+    assert!(report.is_ok(), "{report:?}");
+    assert!(report.entries > entries_before, "the trail of that time, plus the restore and what followed");
+}
