@@ -42,7 +42,12 @@ fn tick(app: &AppHandle) {
         }
     };
     if let Some((folder, reason)) = due {
-        // Its outcome is in the history and the status the page shows.
-        let _ = run_backup(&state, app, folder, reason, None);
+        // Its outcome is in the history and the status the page shows;
+        // after a good one, the folder is pruned by the retention policy.
+        if run_backup(&state, app, folder, reason, None).is_ok()
+            && let Stage::In(s) = &mut state.lock().stage
+        {
+            let _ = s.prune_after_scheduled_backup();
+        }
     }
 }

@@ -250,6 +250,8 @@ fn the_status_warns_when_backups_are_overdue_and_the_schedule_catches_up_once() 
     assert_eq!(reason, BackupReason::CatchUp);
     ada.backup_now(&folder, reason, None, &mut go).unwrap();
     assert!(ada.scheduled_backup_due().unwrap().is_none(), "one catch-up, not one per missed day");
+    let pruned = ada.prune_after_scheduled_backup().unwrap().expect("the folder is set");
+    assert!(pruned.deleted.is_empty() && pruned.kept.len() == 2, "{pruned:?}");
     let st = ada.backup_status().unwrap().unwrap();
     assert!(st.folder_present && !st.overdue && st.next_due.is_some_and(|t| t > w.clock.now()));
     ada.set_policy("backup_folder", &w.dir.path().join("unplugged").to_string_lossy()).unwrap();

@@ -115,6 +115,22 @@ impl Session {
     /// vault's history does not list as verified. Needs `backup_create`.
     pub fn prune_backups(&mut self, folder: &Path, dry_run: bool) -> Result<PrunePlan> {
         self.require(Permission::BackupCreate, None)?;
+        self.prune(folder, dry_run)
+    }
+
+    /// Applies the retention policy to the schedule's folder after one of
+    /// its runs: the policy's doing (set under `policy_admin`), whoever is
+    /// signed in, as the run itself.
+    pub fn prune_after_scheduled_backup(&mut self) -> Result<Option<PrunePlan>> {
+        self.usable_without_activity()?;
+        if self.policy.backup_folder.is_empty() {
+            return Ok(None);
+        }
+        let folder = PathBuf::from(&self.policy.backup_folder);
+        self.prune(&folder, false).map(Some)
+    }
+
+    fn prune(&mut self, folder: &Path, dry_run: bool) -> Result<PrunePlan> {
         let vault_id = self.vault()?.vault_id_hex();
         let verified: Vec<String> = {
             let conn = self.vault()?.conn();
