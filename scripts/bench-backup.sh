@@ -18,6 +18,8 @@ cargo build --release --locked -p chartvault-cli
 bin="$PWD/target/release/chartvault"
 tmp=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/chartvault-bench.XXXXXX")
 if [ "${KEEP:-}" != 1 ]; then trap 'rm -rf "$tmp"' EXIT; fi
+# REUSE=DIR runs the benchmark again on a vault a KEEP=1 run left in DIR.
+if [ -n "${REUSE:-}" ]; then tmp="$REUSE"; trap - EXIT; fi
 vault="$tmp/vault"
 admin_pw='Violet kettle 47 marching north'
 first_pw='Copper lantern 19 drifting south'
@@ -26,8 +28,11 @@ cv() { "$bin" --vault "$vault" --password-stdin "$@"; }
 
 # The administrator needs an authenticator code (RFC 6238, from the secret
 # init prints once); a code is used once, so each login waits for a new one.
-out=$(cv init --clinic "Bench Clinic" --admin ada <<<"$admin_pw")
-uri=$(grep -o 'otpauth://[^ ]*' <<<"$out")
+if [ -z "${REUSE:-}" ]; then
+  out=$(cv init --clinic "Bench Clinic" --admin ada <<<"$admin_pw")
+  grep -o 'otpauth://[^ ]*' <<<"$out" >"$tmp/otpauth-uri"
+fi
+uri=$(cat "$tmp/otpauth-uri")
 code() {
   python3 - "$uri" <<'EOF'
 import base64, hmac, struct, sys, time, urllib.parse
@@ -41,14 +46,15 @@ o = mac[-1] & 15
 print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
 EOF
 }
-cv --user ada user add pat --role provider --display-name "Pat Provider" >/dev/null <<<"$admin_pw
+if [ -z "${REUSE:-}" ]; then
+  cv --user ada user add pat --role provider --display-name "Pat Provider" >/dev/null <<<"$admin_pw
 $(code)
 $first_pw"
-cv --user pat login >/dev/null <<<"$first_pw
+  cv --user pat login >/dev/null <<<"$first_pw
 $pat_pw" 2>/dev/null
-
-echo "== chartvault demo --patients $patients (synthetic charts with attachments)"
-cv --user pat demo --patients "$patients" --visits-per-patient 5 --seed 1 <<<"$pat_pw"
+  echo "== chartvault demo --patients $patients (synthetic charts with attachments)"
+  cv --user pat demo --patients "$patients" --visits-per-patient 5 --seed 1 <<<"$pat_pw"
+fi
 du -sh "$vault"
 
 echo "== chartvault bench backup --rounds $rounds"
@@ -56,4 +62,5 @@ mkdir -p "$tmp/dest"
 cv --user ada bench backup --to "$tmp/dest" --rounds "$rounds" <<<"$admin_pw
 $(code wait)
 $admin_pw"
+if [ "${KEEP:-}" = 1 ]; then echo "kept: REUSE=$tmp bash scripts/bench-backup.sh"; fi
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); $(df -h "$tmp" | tail -1 | awk '{print $1}') ($(findmnt -no FSTYPE -T "$tmp")); $(date -u +%Y-%m-%dT%H:%MZ)"

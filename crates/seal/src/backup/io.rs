@@ -153,3 +153,35 @@ pub(crate) fn drop_cache(path: &Path) {
     #[cfg(not(target_os = "linux"))]
     let _ = path;
 }
+
+/// Sealed runs waiting for the writer, at most: enough to keep the disk
+/// busy while the next run is read and sealed, little memory.
+const IN_FLIGHT: usize = 3;
+
+/// Runs `produce` with a sink whose writes go to `out` on a second thread,
+/// so reading and sealing the next run overlaps writing the last. The
+/// writer's error, if it failed, is the one reported (a full or removed
+/// drive), not the producer's "writer stopped".
+pub(crate) fn write_behind<T>(
+    out: &mut Opened,
+    produce: impl FnOnce(&mut dyn FnMut(Vec<u8>, u64) -> Result<(), super::BackupError>) -> Result<T, super::BackupError>,
+) -> Result<T, super::BackupError> {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, u64)>(IN_FLIGHT);
+        let writer = s.spawn(move || -> Result<(), SealError> {
+            for (buf, at) in rx {
+                out.write_all(&buf, at)?;
+            }
+            Ok(())
+        });
+        let stopped = || super::BackupError::Io(SealError::SnapshotRefused("the writer stopped"));
+        let mut sink = |buf: Vec<u8>, at: u64| tx.send((buf, at)).map_err(|_| stopped());
+        let produced = produce(&mut sink);
+        drop(tx);
+        match writer.join() {
+            Ok(Err(e)) => Err(super::BackupError::Io(e)),
+            Err(_) => Err(stopped()),
+            Ok(Ok(())) => produced,
+        }
+    })
+}

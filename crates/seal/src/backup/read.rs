@@ -332,7 +332,9 @@ impl UnlockedBackup {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags_and_vfs(&self.file.path, flags, reg.name())
             .map_err(|e| self.explain_open(&shared, e))?;
-        conn.execute_batch("PRAGMA query_only=1; PRAGMA temp_store=MEMORY;")
+        // A generous cache: the integrity check visits pages more than
+        // once, and each read is a read and an AEAD open.
+        conn.execute_batch("PRAGMA query_only=1; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;")
             .map_err(|e| self.explain_open(&shared, e))?;
         conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))
             .map_err(|e| self.explain_open(&shared, e))?;
