@@ -185,3 +185,46 @@ pub(crate) fn write_behind<T>(
         }
     })
 }
+
+/// One run read ahead: its bytes, or `None` where the file ended first.
+pub(crate) type Ahead = Result<Option<Vec<u8>>, SealError>;
+
+/// Runs `consume` with a source of the runs `(offset, length)` of `src`,
+/// read in order on a second thread, so reading the next run overlaps
+/// opening and sealing the last.
+pub(crate) fn read_ahead<T>(
+    src: &mut Opened,
+    runs: Vec<(u64, usize)>,
+    consume: impl FnOnce(&mut dyn FnMut() -> Ahead) -> Result<T, super::BackupError>,
+) -> Result<T, super::BackupError> {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Ahead>(IN_FLIGHT);
+        s.spawn(move || {
+            for (at, len) in runs {
+                let mut buf = vec![0u8; len];
+                let item = match src.read_exact(&mut buf, at) {
+                    Ok(true) => Ok(Some(buf)),
+                    Ok(false) => Ok(None),
+                    Err(e) => Err(e),
+                };
+                let stop = !matches!(item, Ok(Some(_)));
+                // The consumer stopped early: nothing more to read.
+                if tx.send(item).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        let mut next = || rx.recv().unwrap_or(Ok(None));
+        consume(&mut next)
+    })
+}
+
+/// The runs of at most `run` pages covering pages `1..=n` of a body that
+/// starts at `offset`.
+pub(crate) fn page_runs(n: u32, run: usize, offset: u64) -> Vec<(u64, usize)> {
+    let ps = crate::PAGE_SIZE as u64;
+    (0..u64::from(n))
+        .step_by(run)
+        .map(|first| (offset + first * ps, (u64::from(n) - first).min(run as u64) as usize * crate::PAGE_SIZE))
+        .collect()
+}

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::error::{BackupError, Part};
 use super::format::{self, Head, TRAILER_LEN, Trailer};
-use super::io::{Opened, c_path};
+use super::io::{Opened, c_path, page_runs, read_ahead};
 use super::keys::BackupKey;
 use super::window::WindowVfs;
 use super::{BackupInfo, BackupProgress, BackupUnlock, Phase, hex};
@@ -248,18 +248,43 @@ impl UnlockedBackup {
 
     /// Checks every page, the trailer, SQLite's integrity check on the
     /// database inside and `content_check` on it. `progress` may stop it.
+    ///
+    /// The integrity check runs on a second thread while the pages are read
+    /// and opened in order (both read the same file, so the second read
+    /// comes from the cache); a damaged page is reported as such, before
+    /// whatever the integrity check made of it.
     pub fn verify(
         &self,
         content_check: Check<'_>,
         progress: &mut dyn FnMut(BackupProgress) -> ControlFlow<()>,
     ) -> Result<Verified, BackupError> {
-        let zeroed = self.check_pages(progress)?;
         let total = u64::from(self.file.head.header.page_count);
-        if progress(BackupProgress { phase: Phase::Integrity, done: 0, total }).is_break() {
+        let db = match self.read_only() {
+            Ok(db) => db,
+            Err(e) => {
+                // Page 1 or the schema did not open: the page pass says where.
+                self.check_pages(progress)?;
+                return Err(e);
+            }
+        };
+        let interrupt = db.conn().get_interrupt_handle();
+        let (pages, db, lines) = std::thread::scope(|s| {
+            let integrity = s.spawn(move || {
+                let lines = integrity_lines(db.conn());
+                (db, lines)
+            });
+            let pages = self.check_pages(progress);
+            if pages.is_err() {
+                interrupt.interrupt();
+            }
+            let (db, lines) = integrity.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (pages, db, lines)
+        });
+        let zeroed = pages?;
+        if progress(BackupProgress { phase: Phase::Integrity, done: total, total }).is_break() {
             return Err(BackupError::Cancelled);
         }
-        let db = self.read_only()?;
-        let lines = integrity_lines(db.conn()).map_err(|e| self.damaged(Part::Integrity(e.to_string())))?;
+        let lines = lines.map_err(|e| self.damaged(Part::Integrity(e.to_string())))?;
         if lines != ["ok"] {
             let summary = crate::vault::summarise_integrity(lines).join("; ");
             return Err(self.damaged(Part::Integrity(summary)));
@@ -282,30 +307,30 @@ impl UnlockedBackup {
         let n = head.header.page_count;
         let keys = self.key.page_keys();
         let mut f = Opened::open_read(&self.file.lower, &self.file.path)?;
-        let mut buf = vec![0u8; RUN * PAGE_SIZE];
         let mut tags = Sha256::new();
-        let mut pgno = 1u32;
-        while pgno <= n {
-            let count = (n - pgno + 1).min(RUN as u32) as usize;
-            let run = &mut buf[..count * PAGE_SIZE];
-            let at = head.body_offset + u64::from(pgno - 1) * PAGE_SIZE as u64;
-            if !f.read_exact(run, at)? {
-                return Err(self.damaged(Part::Truncated { first_missing: pgno }));
-            }
-            for (i, page) in run.chunks_exact_mut(PAGE_SIZE).enumerate() {
-                let p = pgno + i as u32;
-                tags.update(&page[PAGE_SIZE - 16..]);
-                if keys.open_page(p, page).is_err() {
-                    return Err(self.damaged(Part::Page(p)));
+        read_ahead(&mut f, page_runs(n, RUN, head.body_offset), |next| {
+            let mut pgno = 1u32;
+            while pgno <= n {
+                let Some(read) = next()? else {
+                    return Err(self.damaged(Part::Truncated { first_missing: pgno }));
+                };
+                let mut run = zeroize::Zeroizing::new(read);
+                let count = run.len() / PAGE_SIZE;
+                for (i, page) in run.chunks_exact_mut(PAGE_SIZE).enumerate() {
+                    let p = pgno + i as u32;
+                    tags.update(&page[PAGE_SIZE - 16..]);
+                    if keys.open_page(p, page).is_err() {
+                        return Err(self.damaged(Part::Page(p)));
+                    }
+                }
+                pgno += count as u32;
+                let done = u64::from(pgno - 1);
+                if progress(BackupProgress { phase: Phase::ReadBack, done, total: u64::from(n) }).is_break() {
+                    return Err(BackupError::Cancelled);
                 }
             }
-            page_wipe(run);
-            pgno += count as u32;
-            let done = u64::from(pgno - 1);
-            if progress(BackupProgress { phase: Phase::ReadBack, done, total: u64::from(n) }).is_break() {
-                return Err(BackupError::Cancelled);
-            }
-        }
+            Ok(())
+        })?;
         let mut t = [0u8; TRAILER_LEN];
         if !f.read_exact(&mut t, head.body_offset + u64::from(n) * PAGE_SIZE as u64)? {
             return Err(self.damaged(Part::Truncated { first_missing: n + 1 }));

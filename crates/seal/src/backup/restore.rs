@@ -12,7 +12,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::error::{BackupError, Part};
-use super::io::{Opened, write_behind};
+use super::io::{Opened, page_runs, read_ahead, write_behind};
 use super::read::{RUN, UnlockedBackup, page_wipe};
 use super::{BackupProgress, Phase, hex};
 use crate::cipher::{PAGE_SIZE, PageKeys, SealCounter, nonce_rng};
@@ -193,39 +193,41 @@ impl UnlockedBackup {
         let mut rng = nonce_rng()?;
         let mut src = Opened::open_read(&self.file.lower, &self.file.path)?;
         let mut out = Opened::create_new(low, &staging.join(crate::DB_FILE))?;
-        let mut plain = zeroize::Zeroizing::new(vec![0u8; RUN * PAGE_SIZE]);
-        write_behind(&mut out, |sink| {
-            let mut pgno = 1u32;
-            while pgno <= n {
-                let count = (n - pgno + 1).min(RUN as u32) as usize;
-                let run = &mut plain[..count * PAGE_SIZE];
-                if !src.read_exact(run, head.body_offset + u64::from(pgno - 1) * PAGE_SIZE as u64)? {
-                    return Err(BackupError::damaged(&self.file.path, Part::Truncated { first_missing: pgno }));
-                }
-                let mut sealed = vec![0u8; count * PAGE_SIZE];
-                for (i, (page, out_page)) in
-                    run.chunks_exact_mut(PAGE_SIZE).zip(sealed.chunks_exact_mut(PAGE_SIZE)).enumerate()
-                {
-                    let p = pgno + i as u32;
-                    if body.open_page(p, page).is_err() {
-                        return Err(BackupError::damaged(&self.file.path, Part::Page(p)));
+        read_ahead(&mut src, page_runs(n, RUN, head.body_offset), |next| {
+            write_behind(&mut out, |sink| {
+                let mut pgno = 1u32;
+                while pgno <= n {
+                    let count = (n - pgno + 1).min(RUN as u32) as usize;
+                    let Some(read) = next()? else {
+                        return Err(BackupError::damaged(&self.file.path, Part::Truncated { first_missing: pgno }));
+                    };
+                    let mut plain = zeroize::Zeroizing::new(read);
+                    let run = &mut plain[..];
+                    let mut sealed = vec![0u8; count * PAGE_SIZE];
+                    for (i, (page, out_page)) in
+                        run.chunks_exact_mut(PAGE_SIZE).zip(sealed.chunks_exact_mut(PAGE_SIZE)).enumerate()
+                    {
+                        let p = pgno + i as u32;
+                        if body.open_page(p, page).is_err() {
+                            return Err(BackupError::damaged(&self.file.path, Part::Page(p)));
+                        }
+                        if p == 1 {
+                            let v = if mode == JournalMode::Wal { 2 } else { 1 };
+                            page[18] = v;
+                            page[19] = v;
+                        }
+                        target.seal_page(p, page, out_page, &mut rng)?;
                     }
-                    if p == 1 {
-                        let v = if mode == JournalMode::Wal { 2 } else { 1 };
-                        page[18] = v;
-                        page[19] = v;
+                    page_wipe(run);
+                    sink(sealed, u64::from(pgno - 1) * PAGE_SIZE as u64)?;
+                    pgno += count as u32;
+                    let done = u64::from(pgno - 1);
+                    if progress(BackupProgress { phase: Phase::Copy, done, total: u64::from(n) }).is_break() {
+                        return Err(BackupError::Cancelled);
                     }
-                    target.seal_page(p, page, out_page, &mut rng)?;
                 }
-                page_wipe(run);
-                sink(sealed, u64::from(pgno - 1) * PAGE_SIZE as u64)?;
-                pgno += count as u32;
-                let done = u64::from(pgno - 1);
-                if progress(BackupProgress { phase: Phase::Copy, done, total: u64::from(n) }).is_break() {
-                    return Err(BackupError::Cancelled);
-                }
-            }
-            Ok(())
+                Ok(())
+            })
         })?;
         out.sync()?;
         Ok(u64::from(n))

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::BackupError;
 use super::format::{self, Header, KeyBlock, Trailer};
-use super::io::{Opened, drop_cache, write_behind};
+use super::io::{Opened, drop_cache, page_runs, read_ahead, write_behind};
 use super::keys::BackupKey;
 use super::read::{BackupFile, RUN, Verified, page_wipe};
 use super::{BackupInfo, BackupParams, BackupProgress, Destination, Phase};
@@ -277,64 +277,66 @@ impl Snapshot {
         let body_keys = key.page_keys();
         let mut rng = nonce_rng()?;
         let mut src = Opened::open_read(&self.lower, &self.db_path)?;
-        let mut plain = zeroize::Zeroizing::new(vec![0u8; RUN * PAGE_SIZE]);
         let mut tags = Sha256::new();
         let mut zeroed = 0u32;
-        write_behind(out, |sink| {
-            let mut pgno = 1u32;
-            while pgno <= n {
-                if self.cancelled() {
-                    return Err(BackupError::Cancelled);
-                }
-                let count = (n - pgno + 1).min(RUN as u32) as usize;
-                let run = &mut plain[..count * PAGE_SIZE];
-                if !src.read_exact(run, u64::from(pgno - 1) * PAGE_SIZE as u64)? {
-                    return Err(BackupError::Io(SealError::SnapshotRefused(
-                        "the vault's database file shrank during the backup",
-                    )));
-                }
-                let mut sealed = vec![0u8; count * PAGE_SIZE];
-                for (i, (page, out_page)) in
-                    run.chunks_exact_mut(PAGE_SIZE).zip(sealed.chunks_exact_mut(PAGE_SIZE)).enumerate()
-                {
-                    let p = pgno + i as u32;
-                    if p == LOCK_PAGE {
-                        page.fill(0);
-                    } else if self.keys.open_page(p, page).is_err() {
-                        if p == 1 {
-                            return Err(BackupError::Io(SealError::TamperedPage {
-                                kind: crate::FileKind::Database,
-                                path: self.db_path.clone(),
-                                pgno: 1,
-                            }));
+        read_ahead(&mut src, page_runs(n, RUN, 0), |next| {
+            write_behind(out, |sink| {
+                let mut pgno = 1u32;
+                while pgno <= n {
+                    if self.cancelled() {
+                        return Err(BackupError::Cancelled);
+                    }
+                    let count = (n - pgno + 1).min(RUN as u32) as usize;
+                    let Some(read) = next()? else {
+                        return Err(BackupError::Io(SealError::SnapshotRefused(
+                            "the vault's database file shrank during the backup",
+                        )));
+                    };
+                    let mut plain = zeroize::Zeroizing::new(read);
+                    let run = &mut plain[..];
+                    let mut sealed = vec![0u8; count * PAGE_SIZE];
+                    for (i, (page, out_page)) in
+                        run.chunks_exact_mut(PAGE_SIZE).zip(sealed.chunks_exact_mut(PAGE_SIZE)).enumerate()
+                    {
+                        let p = pgno + i as u32;
+                        if p == LOCK_PAGE {
+                            page.fill(0);
+                        } else if self.keys.open_page(p, page).is_err() {
+                            if p == 1 {
+                                return Err(BackupError::Io(SealError::TamperedPage {
+                                    kind: crate::FileKind::Database,
+                                    path: self.db_path.clone(),
+                                    pgno: 1,
+                                }));
+                            }
+                            // The backup's own integrity check decides whether
+                            // this page was in use (then the backup fails) or free.
+                            page.fill(0);
+                            zeroed += 1;
                         }
-                        // The backup's own integrity check decides whether
-                        // this page was in use (then the backup fails) or free.
-                        page.fill(0);
-                        zeroed += 1;
+                        if p == 1 {
+                            // Rollback mode in the image, so it opens read-only
+                            // without a log; a restore puts the vault's mode back.
+                            page[18] = 1;
+                            page[19] = 1;
+                        }
+                        body_keys.seal_page(p, page, out_page, &mut rng)?;
+                        tags.update(&out_page[PAGE_SIZE - 16..]);
                     }
-                    if p == 1 {
-                        // Rollback mode in the image, so it opens read-only
-                        // without a log; a restore puts the vault's mode back.
-                        page[18] = 1;
-                        page[19] = 1;
+                    page_wipe(run);
+                    sink(sealed, body_offset + u64::from(pgno - 1) * PAGE_SIZE as u64)?;
+                    pgno += count as u32;
+                    let done = u64::from(pgno - 1);
+                    if progress(BackupProgress { phase: Phase::Copy, done, total: u64::from(n) }).is_break() {
+                        return Err(BackupError::Cancelled);
                     }
-                    body_keys.seal_page(p, page, out_page, &mut rng)?;
-                    tags.update(&out_page[PAGE_SIZE - 16..]);
                 }
-                page_wipe(run);
-                sink(sealed, body_offset + u64::from(pgno - 1) * PAGE_SIZE as u64)?;
-                pgno += count as u32;
-                let done = u64::from(pgno - 1);
-                if progress(BackupProgress { phase: Phase::Copy, done, total: u64::from(n) }).is_break() {
-                    return Err(BackupError::Cancelled);
-                }
-            }
-            let digest: [u8; 32] = std::mem::take(&mut tags).finalize().into();
-            let unmaced = Trailer::unmaced(n, zeroed, &digest);
-            let mac = key.trailer_mac(&hsum, &ksum, &unmaced);
-            let trailer = Trailer { page_count: n, zeroed, tag_digest: digest, mac };
-            sink(trailer.encode().to_vec(), body_offset + u64::from(n) * PAGE_SIZE as u64)
+                let digest: [u8; 32] = std::mem::take(&mut tags).finalize().into();
+                let unmaced = Trailer::unmaced(n, zeroed, &digest);
+                let mac = key.trailer_mac(&hsum, &ksum, &unmaced);
+                let trailer = Trailer { page_count: n, zeroed, tag_digest: digest, mac };
+                sink(trailer.encode().to_vec(), body_offset + u64::from(n) * PAGE_SIZE as u64)
+            })
         })
     }
 }
