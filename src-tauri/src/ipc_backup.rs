@@ -45,6 +45,9 @@ pub struct BackupRunView {
     pub folder: String,
     /// The file's full path, when one was kept.
     pub path: Option<String>,
+    /// That file is in its folder now (not when the retention policy has
+    /// removed it, or its drive is not plugged in).
+    pub file_present: bool,
     /// When it finished (RFC 3339).
     pub finished_at: String,
     /// The file's size.

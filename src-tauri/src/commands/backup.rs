@@ -111,18 +111,24 @@ pub async fn backup_runs(app: AppHandle) -> IpcResult<Vec<BackupRunView>> {
         let runs = st.lock().session()?.backup_runs(200)?;
         Ok(runs
             .into_iter()
-            .map(|r| BackupRunView {
-                id: r.id,
-                backup_id: r.backup_id,
-                reason: r.reason,
-                path: r.file_name.map(|n| PathBuf::from(&r.folder).join(n).display().to_string()),
-                folder: r.folder,
-                finished_at: r.finished_at,
-                bytes: r.bytes,
-                outcome: r.outcome,
-                error: r.error,
-                last_check_at: r.last_check.as_ref().map(|c| c.1.clone()),
-                last_check: r.last_check.map(|c| c.0),
+            .map(|r| {
+                let path = r.file_name.as_ref().map(|n| PathBuf::from(&r.folder).join(n));
+                // Looked at without the app's lock: the drive may be slow.
+                let file_present = path.as_ref().is_some_and(|p| p.is_file());
+                BackupRunView {
+                    id: r.id,
+                    backup_id: r.backup_id,
+                    reason: r.reason,
+                    path: path.map(|p| p.display().to_string()),
+                    file_present,
+                    folder: r.folder,
+                    finished_at: r.finished_at,
+                    bytes: r.bytes,
+                    outcome: r.outcome,
+                    error: r.error,
+                    last_check_at: r.last_check.as_ref().map(|c| c.1.clone()),
+                    last_check: r.last_check.map(|c| c.0),
+                }
             })
             .collect())
     })

@@ -1412,6 +1412,11 @@ folder: string,
  */
 path: string | null, 
 /**
+ * That file is in its folder now (not when the retention policy has
+ * removed it, or its drive is not plugged in).
+ */
+file_present: boolean, 
+/**
  * When it finished (RFC 3339).
  */
 finished_at: string, 
