@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ageLabel,
   backupErrorText,
+  countLabel,
   driveNotes,
   dueLabel,
   normalTime,
@@ -87,6 +88,15 @@ describe("ages", () => {
     expect(spanLabel(59_999)).toBe("less than a minute");
     expect(spanLabel(2 * 86_400_000 - 1)).toBe("47 hours");
     expect(spanLabel(-3 * 60_000)).toBe("3 minutes");
+  });
+});
+
+describe("counts", () => {
+  it("says one thing in the singular and the rest in the plural", () => {
+    expect(countLabel(1, "patient")).toBe("1 patient");
+    expect(countLabel(0, "patient")).toBe("0 patients");
+    expect(countLabel(2, "audit entry", "audit entries")).toBe("2 audit entries");
+    expect(countLabel(1, "audit entry", "audit entries")).toBe("1 audit entry");
   });
 });
 

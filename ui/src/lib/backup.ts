@@ -115,6 +115,11 @@ export function dueLabel(rfc3339: string | null | undefined, now: Date = new Dat
   return ms <= 0 ? "now" : `in ${spanLabel(ms)}`;
 }
 
+/** A count with its noun: `1 patient`, `3 patients`, `2 audit entries`. */
+export function countLabel(n: number, one: string, many: string = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** Why a backup was made, in words. */
 export function reasonLabel(reason: string): string {
   switch (reason) {
