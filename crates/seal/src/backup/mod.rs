@@ -16,6 +16,7 @@ mod error;
 mod format;
 mod io;
 mod keys;
+mod parallel;
 mod read;
 mod restore;
 mod window;

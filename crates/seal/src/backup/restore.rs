@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::error::{BackupError, Part};
 use super::io::{Opened, page_runs, read_ahead, write_behind};
+use super::parallel::each_page;
 use super::read::{RUN, UnlockedBackup, page_wipe};
 use super::{BackupProgress, Phase, hex};
 use crate::cipher::{PAGE_SIZE, PageKeys, SealCounter, nonce_rng};
@@ -190,7 +191,7 @@ impl UnlockedBackup {
         let n = head.header.page_count;
         let body = self.key.page_keys();
         let target = PageKeys::new(data_key, head.header.vault_id, SealCounter::new(0, Box::new(|_| Ok(()))));
-        let mut rng = nonce_rng()?;
+        let mut rngs = [nonce_rng()?, nonce_rng()?];
         let mut src = Opened::open_read(&self.file.lower, &self.file.path)?;
         let mut out = Opened::create_new(low, &staging.join(crate::DB_FILE))?;
         read_ahead(&mut src, page_runs(n, RUN, head.body_offset), |next| {
@@ -204,10 +205,9 @@ impl UnlockedBackup {
                     let mut plain = zeroize::Zeroizing::new(read);
                     let run = &mut plain[..];
                     let mut sealed = vec![0u8; count * PAGE_SIZE];
-                    for (i, (page, out_page)) in
-                        run.chunks_exact_mut(PAGE_SIZE).zip(sealed.chunks_exact_mut(PAGE_SIZE)).enumerate()
-                    {
-                        let p = pgno + i as u32;
+                    let first = pgno;
+                    each_page(run, &mut sealed, &mut rngs, &|i, page, out_page, rng| {
+                        let p = first + i as u32;
                         if body.open_page(p, page).is_err() {
                             return Err(BackupError::damaged(&self.file.path, Part::Page(p)));
                         }
@@ -216,8 +216,9 @@ impl UnlockedBackup {
                             page[18] = v;
                             page[19] = v;
                         }
-                        target.seal_page(p, page, out_page, &mut rng)?;
-                    }
+                        target.seal_page(p, page, out_page, rng)?;
+                        Ok(())
+                    })?;
                     page_wipe(run);
                     sink(sealed, u64::from(pgno - 1) * PAGE_SIZE as u64)?;
                     pgno += count as u32;

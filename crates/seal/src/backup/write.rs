@@ -13,6 +13,7 @@ use super::error::BackupError;
 use super::format::{self, Header, KeyBlock, Trailer};
 use super::io::{Opened, drop_cache, page_runs, read_ahead, write_behind};
 use super::keys::BackupKey;
+use super::parallel::each_page;
 use super::read::{BackupFile, RUN, Verified, page_wipe};
 use super::{BackupInfo, BackupParams, BackupProgress, Destination, Phase};
 use crate::cipher::{PAGE_SIZE, nonce_rng};
@@ -275,7 +276,7 @@ impl Snapshot {
     ) -> Result<(), BackupError> {
         let n = self.pages;
         let body_keys = key.page_keys();
-        let mut rng = nonce_rng()?;
+        let mut rngs = [nonce_rng()?, nonce_rng()?];
         let mut src = Opened::open_read(&self.lower, &self.db_path)?;
         let mut tags = Sha256::new();
         let mut zeroed = 0u32;
@@ -295,10 +296,10 @@ impl Snapshot {
                     let mut plain = zeroize::Zeroizing::new(read);
                     let run = &mut plain[..];
                     let mut sealed = vec![0u8; count * PAGE_SIZE];
-                    for (i, (page, out_page)) in
-                        run.chunks_exact_mut(PAGE_SIZE).zip(sealed.chunks_exact_mut(PAGE_SIZE)).enumerate()
-                    {
-                        let p = pgno + i as u32;
+                    let zeroed_here = std::sync::atomic::AtomicU32::new(0);
+                    let first = pgno;
+                    each_page(run, &mut sealed, &mut rngs, &|i, page, out_page, rng| {
+                        let p = first + i as u32;
                         if p == LOCK_PAGE {
                             page.fill(0);
                         } else if self.keys.open_page(p, page).is_err() {
@@ -312,7 +313,7 @@ impl Snapshot {
                             // The backup's own integrity check decides whether
                             // this page was in use (then the backup fails) or free.
                             page.fill(0);
-                            zeroed += 1;
+                            zeroed_here.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                         if p == 1 {
                             // Rollback mode in the image, so it opens read-only
@@ -320,7 +321,11 @@ impl Snapshot {
                             page[18] = 1;
                             page[19] = 1;
                         }
-                        body_keys.seal_page(p, page, out_page, &mut rng)?;
+                        body_keys.seal_page(p, page, out_page, rng)?;
+                        Ok(())
+                    })?;
+                    zeroed += zeroed_here.into_inner();
+                    for out_page in sealed.chunks_exact(PAGE_SIZE) {
                         tags.update(&out_page[PAGE_SIZE - 16..]);
                     }
                     page_wipe(run);
