@@ -1,4 +1,5 @@
-//! The backup header and key-block parser, and core's metadata decoder,
+//! The backup header and key-block parser, core's metadata decoder and
+//! the backup folder's index parser
 //! must never panic on any bytes; what the header parser accepts must be
 //! consistent with the file length it was given.
 #![no_main]
@@ -18,4 +19,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(info.backup_id.len(), 32);
     }
     let _ = chartvault_core::backup::BackupMeta::decode(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Some((vault, entries)) = chartvault_core::backup::index::parse(text)
+    {
+        assert_eq!(vault.len(), 32);
+        assert!(entries.iter().all(|e| e.backup_id.len() == 32 && !e.file_name.contains('/')));
+    }
 });

@@ -385,10 +385,16 @@ impl Session {
     /// recorded on this workstation; a mismatch is kept for the person to
     /// see (and audited once the sign-in is recorded).
     fn check_rollback(&mut self) -> Result<()> {
-        let Some(state) = self.env.state_dir.clone() else { return Ok(()) };
         let key = self.audit_key()?;
         let vault_id = self.vault()?.vault_id_hex();
-        self.rollback = crate::backup::known_head::check(self.vault()?.conn(), &state, &vault_id, &key)?;
+        let folder = (!self.policy.backup_folder.is_empty()).then(|| PathBuf::from(&self.policy.backup_folder));
+        self.rollback = crate::backup::known_head::check(
+            self.vault()?.conn(),
+            self.env.state_dir.as_deref(),
+            folder.as_deref(),
+            &vault_id,
+            &key,
+        )?;
         Ok(())
     }
 

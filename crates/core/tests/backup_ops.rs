@@ -392,3 +392,63 @@ fn a_round_trip_gives_back_every_chart_attachment_user_and_the_audit_chain() {
     assert!(report.is_ok(), "{report:?}");
     assert!(report.entries > entries_before, "the trail of that time, plus the restore and what followed");
 }
+
+#[test]
+fn the_folders_index_lets_retention_count_backups_a_restored_vault_never_saw() {
+    let w = world();
+    let folder = usb(&w);
+    let mut ada = w.admin();
+    let mut made = Vec::new();
+    for _ in 0..5 {
+        made.push(ada.backup_now(&folder, BackupReason::Manual, None, &mut go).unwrap().path);
+        w.clock.advance(Duration::days(1));
+        drop(ada);
+        ada = w.admin();
+    }
+    let vault_id = ada.vault_id().unwrap();
+    assert!(chartvault_core::backup::index::path(&folder, &vault_id).exists(), "the folder keeps an index");
+    // Restore the first backup: its history knows of no later backup.
+    let password = pw(ADMIN_PW);
+    let checked = check_file(&made[0], admin_creds(&password), None, &mut go).unwrap();
+    ada.restore_backup(&checked, admin_creds(&password), &password, false, &mut go).unwrap();
+    drop(ada);
+    let mut ada = w.admin();
+    ada.reauthenticate(&pw(ADMIN_PW)).unwrap();
+    ada.set_policy("backup_keep_daily", "2").unwrap();
+    ada.set_policy("backup_keep_weekly", "0").unwrap();
+    ada.set_policy("backup_keep_monthly", "0").unwrap();
+    let plan = ada.prune_backups(&folder, true).unwrap();
+    assert_eq!(plan.deleted.len(), 3, "the index vouches for all five: {plan:?}");
+    // An index edited by hand is not believed: nothing the history does
+    // not know is deleted on its word.
+    let index = chartvault_core::backup::index::path(&folder, &vault_id);
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, text.replacen("\tgood\n", "\tgood \n", 1)).unwrap();
+    let plan = ada.prune_backups(&folder, true).unwrap();
+    assert!(plan.deleted.is_empty(), "{plan:?}");
+    assert_eq!(plan.left_alone.len(), 4, "{plan:?}");
+}
+
+#[test]
+fn with_no_record_on_this_workstation_the_folders_index_still_shows_an_older_copy_put_back() {
+    let w = world();
+    let old_copy = w.dir.path().join("old-copy");
+    copy_dir(&w.vault(), &old_copy);
+    let mut ada = w.admin();
+    ada.reauthenticate(&pw(ADMIN_PW)).unwrap();
+    ada.set_policy("backup_folder", &usb(&w).to_string_lossy()).unwrap();
+    ada.backup_now(&usb(&w), BackupReason::Manual, None, &mut go).unwrap();
+    ada.logout().unwrap();
+    // The old copy comes back, with the policy of that time (no folder set)
+    // — so put the folder into it as the clinic would have had it.
+    std::fs::remove_dir_all(w.vault()).unwrap();
+    copy_dir(&old_copy, &w.vault());
+    std::fs::remove_dir_all(w.dir.path().join("state").join("known-heads")).unwrap();
+    let mut ada = w.admin();
+    assert!(ada.rollback_warning().is_none(), "no folder set in the old copy: nothing to compare");
+    ada.reauthenticate(&pw(ADMIN_PW)).unwrap();
+    ada.set_policy("backup_folder", &usb(&w).to_string_lossy()).unwrap();
+    drop(ada);
+    let ada = w.admin();
+    assert!(ada.rollback_warning().is_some(), "the index on the drive remembers the newer head");
+}

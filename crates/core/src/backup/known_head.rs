@@ -122,9 +122,33 @@ pub fn record(state_dir: &Path, vault_id: &str, key: &AuditKey, known: &KnownHea
     crate::files::write_atomically(&path, text.as_bytes()).map_err(io)
 }
 
-/// Checks the vault's trail against the known head.
-pub fn check(conn: &Connection, state_dir: &Path, vault_id: &str, key: &AuditKey) -> Result<Option<RollbackWarning>> {
-    let Some(known) = read(state_dir, vault_id, key) else { return Ok(None) };
+/// The newest head the backup folder's index records, when its MAC holds.
+fn from_index(folder: &Path, vault_id: &str, key: &AuditKey) -> Option<KnownHead> {
+    let super::index::Read::Good(entries) = super::index::read(folder, vault_id, key) else { return None };
+    entries
+        .into_iter()
+        .filter(|e| e.outcome == "good")
+        .filter_map(|e| e.head.map(|head| KnownHead { head, backup_at: e.created_at }))
+        .max_by_key(|k| k.head.seq)
+}
+
+/// Checks the vault's trail against the known head: the state folder's,
+/// or, when this workstation has none (a new machine, a state folder
+/// wiped with the vault), the newest in the backup folder's index. The
+/// state folder's wins when both exist: a restore rewrites it to follow the
+/// restored trail, while the index still lists the newer backups of the
+/// trail the restore replaced.
+pub fn check(
+    conn: &Connection,
+    state_dir: Option<&Path>,
+    backup_folder: Option<&Path>,
+    vault_id: &str,
+    key: &AuditKey,
+) -> Result<Option<RollbackWarning>> {
+    let known = state_dir
+        .and_then(|d| read(d, vault_id, key))
+        .or_else(|| backup_folder.filter(|f| f.is_dir()).and_then(|f| from_index(f, vault_id, key)));
+    let Some(known) = known else { return Ok(None) };
     let at: Option<Vec<u8>> =
         conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [known.head.seq], |r| r.get(0)).optional()?;
     if at.as_deref() == Some(&known.head.hash[..]) {

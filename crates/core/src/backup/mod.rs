@@ -17,6 +17,7 @@
 
 pub mod drives;
 pub mod files;
+pub mod index;
 pub mod known_head;
 pub mod meta;
 mod ops;

@@ -320,11 +320,24 @@ impl Session {
         stamp.append(&tx, &event)?;
         tx.commit()?;
         let written = result?;
+        let vault_id = self.vault()?.vault_id_hex();
+        let key = stamp_key(self)?;
         if let (Some(state), Some(head)) = (self.env.state_dir.clone(), head) {
             let known = super::KnownHead { head, backup_at: started_at };
-            let vault_id = self.vault()?.vault_id_hex();
-            super::known_head::record(&state, &vault_id, &stamp_key(self)?, &known, false)?;
+            super::known_head::record(&state, &vault_id, &key, &known, false)?;
         }
+        // The folder's index is a cache: a drive that refuses it now does
+        // not make the verified backup fail.
+        let entry = super::index::IndexEntry {
+            backup_id: written.info.backup_id.clone(),
+            file_name: name.clone(),
+            created_at: started_at,
+            bytes: written.info.bytes,
+            head,
+            checked_at: finished_at,
+            outcome: "good".into(),
+        };
+        let _ = super::index::update(&folder, &vault_id, &key, |e| super::index::upsert(e, entry));
         Ok(BackupDone {
             backup_id: written.info.backup_id.clone(),
             bytes: written.info.bytes,
@@ -395,7 +408,52 @@ impl Session {
         )?;
         stamp.append(&tx, &event)?;
         tx.commit()?;
+        self.note_check_in_index(path, backup_id.as_deref(), &result, stamp.at);
         result
+    }
+
+    /// Keeps the folder's index in step with a check of one of its files.
+    fn note_check_in_index(
+        &self,
+        path: &Path,
+        backup_id: Option<&str>,
+        result: &Result<CheckedBackup>,
+        at: DateTime<Utc>,
+    ) {
+        let (Some(folder), Some(name), Some(id), Ok(vault_id), Ok(key)) = (
+            path.parent(),
+            path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            backup_id,
+            self.vault().map(|v| v.vault_id_hex()),
+            self.audit_key(),
+        ) else {
+            return;
+        };
+        let _ = super::index::update(folder, &vault_id, &key, |entries| match result {
+            Ok(c) if c.vault_id == vault_id => super::index::upsert(
+                entries,
+                super::index::IndexEntry {
+                    backup_id: c.backup_id.clone(),
+                    file_name: name,
+                    created_at: c.created_at,
+                    bytes: c.bytes,
+                    head: c.meta.audit_head,
+                    checked_at: at,
+                    outcome: "good".into(),
+                },
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                let outcome = match e {
+                    CoreError::Backup(b) => check_outcome(b),
+                    _ => "failed",
+                };
+                for entry in entries.iter_mut().filter(|x| x.backup_id == id) {
+                    entry.outcome = outcome.to_owned();
+                    entry.checked_at = at;
+                }
+            }
+        });
     }
 }
 

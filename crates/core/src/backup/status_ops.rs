@@ -139,6 +139,14 @@ impl Session {
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             rows.collect::<chartvault_seal::rusqlite::Result<_>>()?
         };
+        // This vault's word for which files are its verified backups: its
+        // history, and the folder's index when its MAC holds (a restored
+        // vault's history lacks what was made after its backup).
+        let mut verified = verified;
+        let key = self.audit_key()?;
+        if let super::index::Read::Good(entries) = super::index::read(folder, &vault_id, &key) {
+            verified.extend(entries.into_iter().filter(|e| e.outcome == "good").map(|e| e.backup_id));
+        }
         let listed = files::list(folder)?;
         let mut input = Vec::new();
         let mut unreadable = Vec::new();
@@ -184,6 +192,9 @@ impl Session {
             }
         }
         out.deleted = removed;
+        let gone: Vec<String> =
+            out.deleted.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+        let _ = super::index::update(folder, &vault_id, &key, |e| e.retain(|x| !gone.contains(&x.file_name)));
         let stamp = self.stamp()?;
         let user_id = self.user.id;
         let tx = self.vault_mut()?.conn_mut().transaction()?;
