@@ -280,3 +280,36 @@ fn a_passphrase_restore_makes_new_keys_with_one_password_and_a_new_recovery_code
     by_code.close().unwrap();
     assert!(common::try_open(&target).is_err(), "the old password does not open a vault with new keys");
 }
+
+#[test]
+fn no_record_text_can_be_found_in_a_backup_file_or_a_restored_vault() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (src, dest, target) = (tmp.path().join("v"), tmp.path().join("usb"), tmp.path().join("new"));
+    std::fs::create_dir(&dest).unwrap();
+    let mut v = create(&src, JournalMode::Wal);
+    create_table(&v);
+    let canary = "CANARY-Zoë-Ångström-1906-12-09";
+    for id in 1..=200 {
+        v.conn()
+            .execute(
+                "INSERT INTO t(id, name, payload) VALUES (?1, ?2, ?3)",
+                (id, format!("{canary}-{id}"), vec![0x41u8; 900]),
+            )
+            .unwrap();
+    }
+    let written = backup_to(&mut v, &dest, "leak.cvbackup", Some(&passphrase())).unwrap();
+    v.close().unwrap();
+    let needles: [&[u8]; 3] = [canary.as_bytes(), &[0x41u8; 64], b"CREATE TABLE"];
+    let bytes = std::fs::read(&written.path).unwrap();
+    for n in needles {
+        assert!(!bytes.windows(n.len()).any(|w| w == n), "{:?} found in the backup", String::from_utf8_lossy(n));
+    }
+    let (restored, _) = restore_fresh_machine(&written.path, &target);
+    restored.close().unwrap();
+    for f in common::files_in(&target) {
+        let b = std::fs::read(&f).unwrap();
+        for n in needles {
+            assert!(!b.windows(n.len()).any(|w| w == n), "{:?} found in {}", String::from_utf8_lossy(n), f.display());
+        }
+    }
+}
