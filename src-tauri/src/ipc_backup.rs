@@ -118,11 +118,19 @@ pub struct BackupFileArgs {
     pub username: String,
     /// The password, recovery code or passphrase.
     pub secret: String,
+    /// For `backup_verify`: only look, for a restore's preview (a backup of
+    /// any vault, nothing recorded). Ignored by the other commands.
+    #[serde(default)]
+    pub preview: bool,
 }
 
 impl std::fmt::Debug for BackupFileArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BackupFileArgs").field("path", &self.path).field("with", &self.with).finish_non_exhaustive()
+        f.debug_struct("BackupFileArgs")
+            .field("path", &self.path)
+            .field("with", &self.with)
+            .field("preview", &self.preview)
+            .finish_non_exhaustive()
     }
 }
 

@@ -7,6 +7,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
+use chartvault_core::access::Permission;
 use chartvault_core::backup::drives::{self, OsKind};
 use chartvault_core::backup::{
     BackupCredentials, BackupDone, BackupReason, CheckedBackup, NewAdministrator, Restored, check_file, files,
@@ -227,6 +228,9 @@ fn username_of(s: &Session) -> String {
 }
 
 /// Verifies a backup file in full and records the check; shows what it holds.
+/// With `preview` (a restore's, for `backup_restore` holders) it only looks,
+/// without the app's lock and without recording anything, and the backup
+/// may be another vault's: the restore confirms that a second time.
 #[tauri::command]
 pub async fn backup_verify(app: AppHandle, args: BackupFileArgs) -> IpcResult<BackupCheckView> {
     blocking(app, move |st, app| {
@@ -237,6 +241,13 @@ pub async fn backup_verify(app: AppHandle, args: BackupFileArgs) -> IpcResult<Ba
         let s = g.session()?;
         let me = username_of(s);
         let vault_id = s.vault_id()?;
+        if args.preview {
+            s.require(Permission::BackupRestore, None)?;
+            drop(g);
+            let checked =
+                check_file(&path, creds(&args, &secret, Some(&me))?, None, &mut reporter(st, app, "backup_verify"))?;
+            return Ok(check_view(&checked, &args.path, Some(&vault_id)));
+        }
         let checked =
             s.verify_backup(&path, creds(&args, &secret, Some(&me))?, &mut reporter(st, app, "backup_verify"))?;
         Ok(check_view(&checked, &args.path, Some(&vault_id)))

@@ -1511,7 +1511,12 @@ username: string,
 /**
  * The password, recovery code or passphrase.
  */
-secret: string, };
+secret: string, 
+/**
+ * For `backup_verify`: only look, for a restore's preview (a backup of
+ * any vault, nothing recorded). Ignored by the other commands.
+ */
+preview: boolean, };
 
 export type BackupCheckView = { 
 /**
