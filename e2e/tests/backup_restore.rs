@@ -5,7 +5,8 @@
 //! changes a record and registers another patient; the administrator
 //! restores the backup (preview, confirmed with the password), everyone
 //! signs in again and the records are as they were, with the restore in the
-//! audit trail; a damaged copy of the backup is verified and told apart.
+//! audit trail; a damaged copy of the backup is verified and told apart, and
+//! a backup of another vault is named as such and needs a second yes.
 //! On a new computer, the first-run wizard restores a backup opened with its
 //! passphrase (a wrong one refused first), shows the new recovery code once,
 //! and the administrator signs in with the new password. Every new screen
@@ -102,6 +103,14 @@ async fn wait_history_row(app: &App, row: &str, timeout: Duration) {
     }
 }
 
+/// Waits for long work's outcome: `selector` showing `needle`, and the
+/// progress dialog gone (while it fades out, it covers the screen).
+async fn wait_done(app: &App, selector: &str, needle: &str) -> String {
+    let text = app.wait_text_within(selector, needle, LONG).await;
+    wait_gone(app, ".dialog").await;
+    text
+}
+
 /// Waits until no element matches `selector`.
 async fn wait_gone(app: &App, selector: &str) {
     let start = Instant::now();
@@ -123,6 +132,26 @@ fn damaged_copy(file: &Path, to: &Path) -> PathBuf {
     copy
 }
 
+/// Whether the element `selector` is disabled.
+async fn disabled(app: &App, selector: &str) -> bool {
+    app.wait_for(selector).await;
+    let script = "return document.querySelector(arguments[0]).disabled;";
+    app.client().execute(script, vec![serde_json::json!(selector)]).await.unwrap() == serde_json::json!(true)
+}
+
+/// Makes a vault in `dir` and backs it up into `drive` (same administrator
+/// name and password as the clinic's, but another vault); returns the file.
+fn backup_of_another_vault(dir: &Path, drive: &Path) -> PathBuf {
+    let vault = dir.join("vault");
+    let secret = make_vault(&vault, "Hillside Clinic", ADMIN_PW);
+    let mut ada = admin_session(&vault, ADMIN_PW, &secret);
+    let done = ada
+        .backup_now(drive, BackupReason::Manual, None, &mut |_| ControlFlow::Continue(()))
+        .unwrap_or_else(|e| panic!("cannot back up the other vault: {e}"));
+    ada.logout().unwrap();
+    done.path
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_administrator_backs_up_restores_and_the_records_are_as_they_were() {
     let home = AppHome::new();
@@ -134,6 +163,9 @@ async fn an_administrator_backs_up_restores_and_the_records_are_as_they_were() {
     let folder = drive.path().join("Chartvault backups");
     std::fs::create_dir(&folder).unwrap();
     let folder_text = folder.to_str().unwrap();
+    // A backup of another clinic's vault, on the same drive.
+    let other = tempfile::tempdir().unwrap();
+    let foreign = backup_of_another_vault(other.path(), drive.path());
     let Some(app) = App::launch_in(home).await else { return };
 
     // A provider registers a patient.
@@ -157,7 +189,7 @@ async fn an_administrator_backs_up_restores_and_the_records_are_as_they_were() {
     app.fill("backup-folder", folder_text).await;
     look(&app, "61-backups").await;
     app.click_button("Back up now").await;
-    let result = app.wait_text_within(r#"[data-testid="backup-result"]"#, "verified", LONG).await;
+    let result = wait_done(&app, r#"[data-testid="backup-result"]"#, "verified").await;
     let files = backups_in(&folder);
     assert_eq!(files.len(), 1, "one backup file in {}: {files:?}", folder.display());
     let manual = files[0].clone();
@@ -220,7 +252,7 @@ async fn an_administrator_backs_up_restores_and_the_records_are_as_they_were() {
     assert_eq!(chosen.as_str(), Some(folder.join(&newest).to_str().unwrap()));
     app.fill("restore-secret", ADMIN_PW).await;
     app.click_button("Check this backup").await;
-    let preview = app.wait_text_within(r#"[data-testid="restore-preview"]"#, "1 patient,", LONG).await;
+    let preview = wait_done(&app, r#"[data-testid="restore-preview"]"#, "1 patient,").await;
     assert!(
         preview.contains("A backup of this vault") && preview.contains("ada") && preview.contains("2 users"),
         "{preview}"
@@ -229,6 +261,7 @@ async fn an_administrator_backs_up_restores_and_the_records_are_as_they_were() {
     app.fill("restore-password", ADMIN_PW).await;
     app.click_button("Restore this backup").await;
     app.wait_for_within(r#"[data-screen="restored"]"#, LONG).await;
+    wait_gone(&app, ".dialog").await;
     let aside = app.text(r#"[data-testid="restore-aside"]"#).await;
     assert!(aside.contains("before-restore"), "the replaced vault's folder is named: {aside}");
     let kept = std::fs::read_dir(&vault)
@@ -257,14 +290,32 @@ async fn an_administrator_backs_up_restores_and_the_records_are_as_they_were() {
     app.fill("verify-path", damaged.to_str().unwrap()).await;
     app.fill("verify-secret", ADMIN_PW).await;
     app.click_button("Verify the file").await;
-    let refused = app.wait_text_within(r#"[data-testid="verify-error"]"#, "damaged", LONG).await;
+    let refused = wait_done(&app, r#"[data-testid="verify-error"]"#, "damaged").await;
     assert!(refused.starts_with("This backup file is damaged"), "{refused}");
     look(&app, "67-verify-damaged").await;
+    // Another vault's backup: verifying it says so; restoring it shows
+    // whose it is and needs a second, explicit yes.
+    app.fill("verify-path", foreign.to_str().unwrap()).await;
+    app.fill("verify-secret", ADMIN_PW).await;
+    app.click_button("Verify the file").await;
+    wait_done(&app, r#"[data-testid="verify-error"]"#, "This is a backup of another vault").await;
+    app.fill("restore-path", foreign.to_str().unwrap()).await;
+    app.fill("restore-secret", ADMIN_PW).await;
+    app.click_button("Check this backup").await;
+    wait_done(&app, r#"[data-testid="restore-preview-vault"]"#, "another vault").await;
+    app.fill("restore-password", ADMIN_PW).await;
+    let restore_button = r#"[data-restore-step="preview"] button.danger"#;
+    assert!(disabled(&app, restore_button).await, "not without the second yes");
+    look(&app, "68-restore-other-vault").await;
+    app.click("#restore-other-vault").await;
+    assert!(!disabled(&app, restore_button).await, "the second yes allows it");
+    app.click_button("Back").await;
+    app.wait_for(r#"[data-restore-step="choose"]"#).await;
     // The good file, from its row in the history.
     app.click(r#"[data-testid="backup-history"] tr[data-present="true"] button"#).await;
     app.fill("verify-secret", ADMIN_PW).await;
     app.click_button("Verify the file").await;
-    app.wait_text_within(r#"[data-testid="verify-result"]"#, "The backup is whole", LONG).await;
+    wait_done(&app, r#"[data-testid="verify-result"]"#, "The backup is whole").await;
     sign_out(&app).await;
 
     // The provider finds the records as they were when the backup was made.
@@ -315,25 +366,25 @@ async fn a_new_computer_restores_a_backup_in_the_first_run_wizard() {
     app.wait_text("#first-restore-password-rating", "accepted").await;
     app.fill("first-restore-confirm", ADMIN_NEW_PW).await;
     app.click_button("Check this backup").await;
-    let refused =
-        app.wait_text_within(r#"[data-step="restore"] [role="alert"]"#, "does not open this backup", LONG).await;
+    let refused = wait_done(&app, r#"[data-step="restore"] [role="alert"]"#, "does not open this backup").await;
     assert!(!refused.contains("damaged"), "a wrong passphrase is not called damage: {refused}");
-    look(&app, "68-wizard-restore").await;
+    look(&app, "69-wizard-restore").await;
 
     app.fill("first-restore-secret", PASSPHRASE).await;
     app.click_button("Check this backup").await;
-    let preview = app.wait_text_within(r#"[data-testid="first-restore-preview"]"#, "2 users", LONG).await;
+    let preview = wait_done(&app, r#"[data-testid="first-restore-preview"]"#, "2 users").await;
     assert!(preview.contains(&name) && preview.contains("ada"), "{preview}");
-    look(&app, "69-wizard-restore-preview").await;
+    look(&app, "70-wizard-restore-preview").await;
     app.click_button("Restore this backup").await;
     app.wait_for_within(r#"[data-screen="restored"]"#, LONG).await;
+    wait_gone(&app, ".dialog").await;
     let code = app.text(r#"[data-testid="recovery-code"]"#).await;
     assert!(code.trim().len() >= 20, "a new recovery code is shown once: {code:?}");
     let others = app.text(r#"[data-testid="users-without-password"]"#).await;
     assert_eq!(others.trim(), "pat", "the other users need a new password");
     assert!(!app.exists(r#"[data-testid="restore-aside"]"#).await, "nothing was replaced on a new computer");
     assert!(app.home().default_vault().join("vault.keys").exists(), "the vault is in the default data folder");
-    look(&app, "70-wizard-restored").await;
+    look(&app, "71-wizard-restored").await;
     app.click("#restored-stored").await;
     app.click_button("Go to the sign-in screen").await;
 

@@ -149,18 +149,25 @@ describe("drive notes", () => {
 });
 
 describe("backup errors", () => {
-  it("starts with what kind of failure it is and keeps Rust's detail", () => {
-    const damaged = backupErrorText({ code: "damaged", message: "Page 12 is damaged." });
-    expect(damaged).toMatch(/^This backup file is damaged/);
-    expect(damaged).toContain("Page 12 is damaged.");
-    expect(backupErrorText({ code: "not_a_backup", message: "x" })).toMatch(/^This file is not a Chartvault backup/);
-    expect(backupErrorText({ code: "other_vault", message: "x" })).toMatch(/another vault/);
-    expect(backupErrorText({ code: "newer_format", message: "x" })).toMatch(/newer version/);
-    expect(backupErrorText({ code: "wrong_password", message: "x" })).toMatch(/does not open this backup/);
+  it("says a damaged file cannot be trusted, keeping where Rust found the damage", () => {
+    const damaged = backupErrorText({ code: "damaged", message: "The backup /m/b.cvbackup is damaged or was altered: page 12." });
+    expect(damaged).toMatch(/^This backup file is damaged and cannot be trusted/);
+    expect(damaged).toContain("page 12.");
   });
 
-  it("says a cancel changed nothing, and passes other errors through", () => {
-    expect(backupErrorText({ code: "cancelled", message: "cancelled" })).toBe("Stopped: nothing was changed.");
-    expect(backupErrorText({ code: "io", message: "The folder is read-only." })).toBe("The folder is read-only.");
+  it("says what opens a backup when the password is refused", () => {
+    const refused = backupErrorText({ code: "wrong_password", message: "The password does not open this backup." });
+    expect(refused).toMatch(/^The password does not open this backup\. /);
+    expect(refused).toContain("of the day it was made");
+  });
+
+  it("keeps Rust's own sentence for another vault, a newer format, not a backup, and other errors", () => {
+    for (const code of ["other_vault", "newer_format", "not_a_backup", "io", "conflict"] as const) {
+      expect(backupErrorText({ code, message: "Exactly this." })).toBe("Exactly this.");
+    }
+  });
+
+  it("says a cancel changed nothing", () => {
+    expect(backupErrorText({ code: "cancelled", message: "The backup was cancelled; nothing was kept." })).toBe("Stopped: nothing was changed.");
   });
 });

@@ -182,21 +182,20 @@ export function driveNotes(d: DriveView, expected: number | null = null): string
 export type OpensWith = "password" | "recovery_code" | "passphrase";
 
 /**
- * The sentence for a backup that could not be checked or restored,
- * starting with what kind of failure it is (the specific detail from Rust
- * follows).
+ * The sentence for a backup that could not be checked or restored. Rust's
+ * message names the specific failure (which part is damaged, whose vault it
+ * is, which format); a damaged file also says what to do, and a refused
+ * password what opens a backup.
  */
 export function backupErrorText(e: { code: ErrorCode; message: string }): string {
-  const lead: Partial<Record<ErrorCode, string>> = {
-    damaged: "This backup file is damaged and cannot be trusted; use another copy.",
-    wrong_password: "That does not open this backup: check the password, recovery code or passphrase (they are the ones of the day it was made).",
-    not_a_backup: "This file is not a Chartvault backup.",
-    other_vault: "This is a backup of another vault.",
-    newer_format: "This backup was made by a newer version of Chartvault; update Chartvault to open it.",
-    cancelled: "Stopped: nothing was changed.",
-  };
-  const first = lead[e.code];
-  if (!first) return e.message;
-  if (e.code === "cancelled") return first;
-  return `${first} (${e.message})`;
+  switch (e.code) {
+    case "damaged":
+      return `This backup file is damaged and cannot be trusted: use another copy. (${e.message})`;
+    case "wrong_password":
+      return `${e.message} A backup opens with the passwords and recovery code of the day it was made, or with its own passphrase.`;
+    case "cancelled":
+      return "Stopped: nothing was changed.";
+    default:
+      return e.message;
+  }
 }
