@@ -106,8 +106,9 @@ fn each_verification_outcome_is_told_apart_and_recorded() {
     let err = ada.verify_backup(&theirs.path, admin_creds(&right), &mut go).unwrap_err();
     assert!(matches!(err, CoreError::Backup(BackupError::OtherVault { .. })), "{err:?}");
     let runs = ada.backup_runs(10).unwrap();
-    // The damaged copy carries the backup's id in clear: its check is the last.
-    assert_eq!(runs[0].last_check.as_ref().map(|c| c.0.as_str()), Some("damaged"));
+    // A check is of one file: the damaged copy elsewhere carries the same
+    // backup id, but the kept file's last check is still its own.
+    assert_eq!(runs[0].last_check.as_ref().map(|c| c.0.as_str()), Some("wrong_password"));
     let checks: Vec<String> = {
         let entries = actions(&mut ada, Action::Backup);
         entries.into_iter().filter_map(|e| e.event.detail).filter(|d| d.starts_with("backup verif")).collect()

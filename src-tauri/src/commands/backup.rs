@@ -248,8 +248,17 @@ pub async fn backup_verify(app: AppHandle, args: BackupFileArgs) -> IpcResult<Ba
                 check_file(&path, creds(&args, &secret, Some(&me))?, None, &mut reporter(st, app, "backup_verify"))?;
             return Ok(check_view(&checked, &args.path, Some(&vault_id)));
         }
-        let checked =
-            s.verify_backup(&path, creds(&args, &secret, Some(&me))?, &mut reporter(st, app, "backup_verify"))?;
+        // The file is read without the app's lock (a large backup on a slow
+        // drive must not stop the clinic); the check is recorded under it.
+        s.may_verify_backups()?;
+        drop(g);
+        let result = check_file(
+            &path,
+            creds(&args, &secret, Some(&me))?,
+            Some(&vault_id),
+            &mut reporter(st, app, "backup_verify"),
+        );
+        let checked = st.lock().session()?.record_backup_check(&path, result)?;
         Ok(check_view(&checked, &args.path, Some(&vault_id)))
     })
     .await
@@ -270,6 +279,8 @@ pub async fn backup_restore(app: AppHandle, args: RestoreArgs) -> IpcResult<Rest
         let s = g.session()?;
         let me = username_of(s);
         let c = creds(&args.file, &backup_secret, Some(&me))?;
+        // A mistyped password is told before a whole verification pass.
+        s.reauthenticate(&password)?;
         let checked = check_file(&path, c, None, &mut reporter(st, app, "restore"))?;
         let done =
             s.restore_backup(&checked, c, &password, args.allow_other_vault, &mut reporter(st, app, "restore"))?;

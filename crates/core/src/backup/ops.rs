@@ -376,9 +376,25 @@ impl Session {
         creds: BackupCredentials<'_>,
         progress: &mut dyn FnMut(BackupProgress) -> ControlFlow<()>,
     ) -> Result<CheckedBackup> {
-        self.require(Permission::BackupCreate, None)?;
-        let vault_id = self.vault()?.vault_id_hex();
+        let vault_id = self.may_verify_backups()?;
         let result = check_file(path, creds, Some(&vault_id), progress);
+        self.record_backup_check(path, result)
+    }
+
+    /// Whether this user may verify backups (`backup_create`; a refusal is
+    /// audited); the vault's id to check them against. With
+    /// [`check_file`] and [`Session::record_backup_check`], a verification
+    /// in three steps, so the app need not hold its lock while a large file
+    /// is read.
+    pub fn may_verify_backups(&mut self) -> Result<String> {
+        self.require(Permission::BackupCreate, None)?;
+        Ok(self.vault()?.vault_id_hex())
+    }
+
+    /// Records the outcome of [`check_file`] on `path` in the history, the
+    /// audit trail and the folder's index; returns it.
+    pub fn record_backup_check(&mut self, path: &Path, result: Result<CheckedBackup>) -> Result<CheckedBackup> {
+        self.vault()?;
         // The id is in clear: a check that fails still names the backup
         // when its header can be read.
         let backup_id = BackupFile::open(path, &Lower::Os).ok().map(|f| f.info().backup_id);
@@ -560,11 +576,15 @@ pub(crate) fn runs(conn: &Connection, limit: u32) -> Result<Vec<BackupRun>> {
     let mut stmt = conn.prepare(
         "SELECT r.id, r.backup_id, r.reason, r.folder, r.file_name, r.started_at, r.finished_at, r.user_id, r.bytes,
                 r.outcome, r.error,
-                (SELECT c.outcome FROM backup_checks c WHERE c.backup_id = r.backup_id ORDER BY c.id DESC LIMIT 1),
-                (SELECT c.checked_at FROM backup_checks c WHERE c.backup_id = r.backup_id ORDER BY c.id DESC LIMIT 1)
+                (SELECT c.outcome FROM backup_checks c WHERE c.backup_id = r.backup_id AND c.file = r.folder || ?2 || r.file_name
+                 ORDER BY c.id DESC LIMIT 1),
+                (SELECT c.checked_at FROM backup_checks c WHERE c.backup_id = r.backup_id AND c.file = r.folder || ?2 || r.file_name
+                 ORDER BY c.id DESC LIMIT 1)
          FROM backup_runs r ORDER BY r.id DESC LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| {
+    // A check is of one file: a copy of the same backup elsewhere (perhaps
+    // damaged) is another file.
+    let rows = stmt.query_map(params![limit, std::path::MAIN_SEPARATOR_STR], |r| {
         let check: Option<String> = r.get(11)?;
         let checked_at: Option<String> = r.get(12)?;
         Ok(BackupRun {
