@@ -155,6 +155,6 @@ pub fn bench_backup(
     row("verify a backup file (password, every page, integrity, audit)", median(&mut t.verify), file_bytes, Some(cp_m));
     let cpb = median(&mut t.cp_back);
     row("cp of the backup file + sync", cpb, file_bytes, None);
-    row("restore onto a new folder (verified again)", median(&mut t.restore), file_bytes, Some(cpb));
+    row("restore onto a new folder (after the verification above)", median(&mut t.restore), file_bytes, Some(cpb));
     Ok(())
 }
