@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use super::error::{BackupError, Part};
 use crate::KdfParams;
 use crate::cipher::PAGE_SIZE;
+use crate::keyfile::Reader;
 
 pub(crate) const MAGIC: [u8; 8] = [0x89, b'C', b'V', b'B', 0x0D, 0x0A, 0x1A, 0x0A];
 pub(crate) const VERSION: u32 = 1;
@@ -173,29 +174,15 @@ fn what_it_is(bytes: &[u8]) -> &'static str {
     }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
+/// How many bytes come before the pages, as a preamble states it (bounded
+/// by [`MAX_BODY_OFFSET`]); `None` when it is not a backup's preamble. The
+/// value is checked only by [`decode_head`].
+pub(crate) fn head_len(preamble: &[u8]) -> Option<u64> {
+    if preamble.len() < PREAMBLE_LEN || preamble[..MAGIC.len()] != MAGIC {
+        return None;
     }
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N).map(|s| s.try_into().expect("length taken"))
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.array().map(u32::from_be_bytes)
-    }
-    fn u64(&mut self) -> Option<u64> {
-        self.array().map(u64::from_be_bytes)
-    }
-    fn i64(&mut self) -> Option<i64> {
-        self.array().map(i64::from_be_bytes)
-    }
+    let b = u64::from_be_bytes(preamble[24..32].try_into().expect("8 bytes"));
+    Some(b.min(MAX_BODY_OFFSET))
 }
 
 /// Decodes and checks bytes `0..B` from `bytes`, the start of the file
@@ -206,7 +193,7 @@ pub(crate) fn decode_head(bytes: &[u8], file_len: u64, path: &Path) -> Result<He
     if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
         return Err(BackupError::NotABackup { path: path.to_owned(), reason: what_it_is(bytes) });
     }
-    let mut r = Reader { b: bytes, at: MAGIC.len() };
+    let mut r = Reader::new(&bytes[MAGIC.len()..]);
     let (Some(version), Some(flags), Some(h), Some(k), Some(b)) = (r.u32(), r.u32(), r.u32(), r.u32(), r.u64()) else {
         return Err(damaged(Part::Header));
     };
@@ -233,23 +220,23 @@ pub(crate) fn decode_head(bytes: &[u8], file_len: u64, path: &Path) -> Result<He
     if flags == 0 || !(16 + 32..=MAX_KEY_BLOCK).contains(&k) || b != align_page(header_end + k) || b > MAX_BODY_OFFSET {
         return Err(damaged(Part::Header));
     }
-    let mut hr = Reader { b: &header_bytes[..header_end - 32], at: PREAMBLE_LEN };
+    let mut hr = Reader::new(&header_bytes[PREAMBLE_LEN..header_end - 32]);
     let parsed = (|| {
         let backup_id = hr.array::<16>()?;
         let vault_id = hr.array::<16>()?;
-        let created_at_ms = hr.i64()?;
+        let created_at_ms = hr.u64()? as i64;
         let page_size = hr.u32()?;
         let page_count = hr.u32()?;
         let journal_mode = hr.take(1)?[0];
         let epoch = hr.u32()?;
         let meta_len = hr.u32()? as usize;
-        let meta_ad_end = hr.at;
+        let meta_ad_end = PREAMBLE_LEN + hr.position();
         let sealed = hr.take(meta_len.checked_add(28)?)?.to_vec();
         let ok = page_size as usize == PAGE_SIZE
             && (1..=MAX_PAGES).contains(&page_count)
             && (journal_mode == 1 || journal_mode == 2)
             && meta_len <= MAX_META
-            && hr.at == hr.b.len();
+            && hr.is_empty();
         ok.then_some((
             Header { backup_id, vault_id, created_at_ms, page_count, journal_mode, epoch },
             meta_ad_end,
@@ -272,7 +259,7 @@ pub(crate) fn decode_head(bytes: &[u8], file_len: u64, path: &Path) -> Result<He
     if !bool::from(subtle::ConstantTimeEq::ct_eq(&computed[..], &key_block_checksum[..])) {
         return Err(damaged(Part::KeyBlock));
     }
-    let mut kr = Reader { b: &kb_bytes[..checksum_at], at: 0 };
+    let mut kr = Reader::new(&kb_bytes[..checksum_at]);
     let key_block = (|| {
         if kr.array::<16>()? != header.backup_id {
             return None;
@@ -294,7 +281,7 @@ pub(crate) fn decode_head(bytes: &[u8], file_len: u64, path: &Path) -> Result<He
         } else {
             None
         };
-        (kr.at == kr.b.len()).then_some(KeyBlock { slots, passphrase })
+        kr.is_empty().then_some(KeyBlock { slots, passphrase })
     })();
     let Some(key_block) = key_block else {
         return Err(damaged(Part::KeyBlock));

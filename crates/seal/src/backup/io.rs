@@ -37,6 +37,14 @@ pub(crate) fn c_path(path: &Path) -> Result<CString, SealError> {
     })
 }
 
+/// Refuses `path` if a file is there: nothing a backup writes replaces one.
+pub(crate) fn refuse_existing(lower: &Arc<dyn LowerVfs>, path: &Path) -> Result<(), SealError> {
+    if lower.file_len(path).map_err(|e| SealError::io("cannot check", path, e))?.is_some() {
+        return Err(SealError::io("will not overwrite", path, io::Error::from(ErrorKind::AlreadyExists)));
+    }
+    Ok(())
+}
+
 /// What a failed write most likely means, in words.
 pub(crate) fn write_error(path: &Path, rc: i32) -> SealError {
     let err = match rc & 0xff {
@@ -64,9 +72,7 @@ impl Opened {
 
     /// Creates a new file; refused if one exists.
     pub(crate) fn create_new(lower: &Arc<dyn LowerVfs>, path: &Path) -> Result<Opened, SealError> {
-        if lower.file_len(path).map_err(|e| SealError::io("cannot check", path, e))?.is_some() {
-            return Err(SealError::io("will not overwrite", path, io::Error::from(ErrorKind::AlreadyExists)));
-        }
+        refuse_existing(lower, path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let name = c_path(path)?;
         // The platform layer creates it owner-only before SQLite opens it.

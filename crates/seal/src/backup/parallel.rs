@@ -5,7 +5,62 @@
 
 use rand::rngs::StdRng;
 
-use crate::cipher::PAGE_SIZE;
+use super::BackupError;
+use super::io::{Opened, page_runs, read_ahead, write_behind};
+use super::read::RUN;
+use crate::cipher::{PAGE_SIZE, nonce_rng};
+
+/// Where a run of pages goes and what happens around each run.
+pub(crate) struct Reseal<'a> {
+    /// The pages, `1..=pages`, start at this offset of the source.
+    pub(crate) src_offset: u64,
+    /// And go to this offset of the output.
+    pub(crate) out_offset: u64,
+    pub(crate) pages: u32,
+    /// The error when the source ends before page `p`.
+    pub(crate) short: &'a dyn Fn(u32) -> BackupError,
+    /// Called with each run's sealed pages before they are written.
+    pub(crate) sealed_run: &'a mut dyn FnMut(&[u8]),
+    /// Called after each run with the pages done: progress, cancellation.
+    pub(crate) after_run: &'a mut dyn FnMut(u64) -> Result<(), BackupError>,
+}
+
+/// What [`reseal`] does to one page: its number, its plain bytes (opened in
+/// place), where its sealed bytes go, and the thread's nonce generator.
+pub(crate) type PageSeal<'w> = dyn Fn(u32, &mut [u8], &mut [u8], &mut StdRng) -> Result<(), BackupError> + Sync + 'w;
+
+/// The backup's copy and the restore's staging: every page of `src` read
+/// ahead on one thread, opened and sealed again by `work(pgno, plain,
+/// sealed, rng)` on two, and written behind on another. `out` is free for
+/// more writes when it returns.
+pub(crate) fn reseal(
+    src: &mut Opened,
+    out: &mut Opened,
+    job: Reseal<'_>,
+    work: &PageSeal<'_>,
+) -> Result<(), BackupError> {
+    let Reseal { src_offset, out_offset, pages: n, short, sealed_run, after_run } = job;
+    let mut rngs = [nonce_rng()?, nonce_rng()?];
+    read_ahead(src, page_runs(n, RUN, src_offset), |next| {
+        write_behind(out, |sink| {
+            let mut pgno = 1u32;
+            while pgno <= n {
+                let Some(read) = next()? else { return Err(short(pgno)) };
+                // Opened pages are plaintext: wiped when dropped.
+                let mut plain = zeroize::Zeroizing::new(read);
+                let mut sealed = vec![0u8; plain.len()];
+                let first = pgno;
+                each_page(&mut plain, &mut sealed, &mut rngs, &|i, p, s, rng| work(first + i as u32, p, s, rng))?;
+                sealed_run(&sealed);
+                let count = (sealed.len() / PAGE_SIZE) as u32;
+                sink(sealed, out_offset + u64::from(pgno - 1) * PAGE_SIZE as u64)?;
+                pgno += count;
+                after_run(u64::from(pgno - 1))?;
+            }
+            Ok(())
+        })
+    })
+}
 
 /// What is done to one page: its index in the run, its plain bytes (opened
 /// in place), where its sealed bytes go, and the thread's nonce generator.

@@ -126,7 +126,11 @@ impl BackupFile {
                 std::io::Error::from(std::io::ErrorKind::NotFound),
             )));
         };
-        let bytes = store.read_head(path, len.min(format::MAX_BODY_OFFSET) as usize)?.unwrap_or_default();
+        // The preamble says how much comes before the pages: read that, not
+        // the 4 MiB a head may at most take (a listing opens every file).
+        let preamble = store.read_head(path, format::PREAMBLE_LEN)?.unwrap_or_default();
+        let want = format::head_len(&preamble).unwrap_or(format::PREAMBLE_LEN as u64);
+        let bytes = store.read_head(path, len.min(want) as usize)?.unwrap_or_default();
         let head = format::decode_head(&bytes, len, path)?;
         Ok(BackupFile { path: path.to_owned(), lower: crate::vfs::resolve(lower)?, head })
     }
@@ -380,9 +384,4 @@ fn integrity_lines(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.collect()
-}
-
-/// Opened pages hold plaintext: wipe the buffer before it is reused or freed.
-pub(crate) fn page_wipe(buf: &mut [u8]) {
-    zeroize::Zeroize::zeroize(buf);
 }

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::error::{BackupError, Part};
-use super::io::{Opened, page_runs, read_ahead, write_behind};
-use super::parallel::each_page;
-use super::read::{RUN, UnlockedBackup, page_wipe};
+use super::io::Opened;
+use super::parallel::{Reseal, reseal};
+use super::read::UnlockedBackup;
 use super::{BackupProgress, Phase, hex};
-use crate::cipher::{PAGE_SIZE, PageKeys, SealCounter, nonce_rng};
+use crate::cipher::{PageKeys, SealCounter};
 use crate::keyfile::{Generation, KeyFile, Slot, VaultSecret};
 use crate::lower::{Lower, LowerVfs};
 use crate::names::{KEYS_FILE, LOCK_FILE};
@@ -191,44 +191,31 @@ impl UnlockedBackup {
         let n = head.header.page_count;
         let body = self.key.page_keys();
         let target = PageKeys::new(data_key, head.header.vault_id, SealCounter::new(0, Box::new(|_| Ok(()))));
-        let mut rngs = [nonce_rng()?, nonce_rng()?];
         let mut src = Opened::open_read(&self.file.lower, &self.file.path)?;
         let mut out = Opened::create_new(low, &staging.join(crate::DB_FILE))?;
-        read_ahead(&mut src, page_runs(n, RUN, head.body_offset), |next| {
-            write_behind(&mut out, |sink| {
-                let mut pgno = 1u32;
-                while pgno <= n {
-                    let count = (n - pgno + 1).min(RUN as u32) as usize;
-                    let Some(read) = next()? else {
-                        return Err(BackupError::damaged(&self.file.path, Part::Truncated { first_missing: pgno }));
-                    };
-                    let mut plain = zeroize::Zeroizing::new(read);
-                    let run = &mut plain[..];
-                    let mut sealed = vec![0u8; count * PAGE_SIZE];
-                    let first = pgno;
-                    each_page(run, &mut sealed, &mut rngs, &|i, page, out_page, rng| {
-                        let p = first + i as u32;
-                        if body.open_page(p, page).is_err() {
-                            return Err(BackupError::damaged(&self.file.path, Part::Page(p)));
-                        }
-                        if p == 1 {
-                            let v = if mode == JournalMode::Wal { 2 } else { 1 };
-                            page[18] = v;
-                            page[19] = v;
-                        }
-                        target.seal_page(p, page, out_page, rng)?;
-                        Ok(())
-                    })?;
-                    page_wipe(run);
-                    sink(sealed, u64::from(pgno - 1) * PAGE_SIZE as u64)?;
-                    pgno += count as u32;
-                    let done = u64::from(pgno - 1);
-                    if progress(BackupProgress { phase: Phase::Copy, done, total: u64::from(n) }).is_break() {
-                        return Err(BackupError::Cancelled);
-                    }
-                }
-                Ok(())
-            })
+        let path = &self.file.path;
+        let job = Reseal {
+            src_offset: head.body_offset,
+            out_offset: 0,
+            pages: n,
+            short: &|p| BackupError::damaged(path, Part::Truncated { first_missing: p }),
+            sealed_run: &mut |_| {},
+            after_run: &mut |done| {
+                let step = BackupProgress { phase: Phase::Copy, done, total: u64::from(n) };
+                if progress(step).is_break() { Err(BackupError::Cancelled) } else { Ok(()) }
+            },
+        };
+        reseal(&mut src, &mut out, job, &|p, page, out_page, rng| {
+            if body.open_page(p, page).is_err() {
+                return Err(BackupError::damaged(path, Part::Page(p)));
+            }
+            if p == 1 {
+                let v = if mode == JournalMode::Wal { 2 } else { 1 };
+                page[18] = v;
+                page[19] = v;
+            }
+            target.seal_page(p, page, out_page, rng)?;
+            Ok(())
         })?;
         out.sync()?;
         Ok(u64::from(n))

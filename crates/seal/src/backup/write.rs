@@ -11,12 +11,12 @@ use sha2::{Digest, Sha256};
 
 use super::error::BackupError;
 use super::format::{self, Header, KeyBlock, Trailer};
-use super::io::{Opened, drop_cache, page_runs, read_ahead, write_behind};
+use super::io::{Opened, drop_cache, refuse_existing};
 use super::keys::BackupKey;
-use super::parallel::each_page;
-use super::read::{BackupFile, RUN, Verified, page_wipe};
+use super::parallel::{Reseal, reseal};
+use super::read::{BackupFile, Verified};
 use super::{BackupInfo, BackupParams, BackupProgress, Destination, Phase};
-use crate::cipher::{PAGE_SIZE, nonce_rng};
+use crate::cipher::PAGE_SIZE;
 use crate::vault::{JournalMode, Snapshot};
 use crate::{KdfParams, Lower, SealError};
 
@@ -125,13 +125,7 @@ impl Snapshot {
         let lower = crate::vfs::resolve(&dest.lower)?;
         let path = dest.dir.join(name);
         let partial = partial_path(&path);
-        if lower.file_len(&path).map_err(|e| SealError::io("cannot check", &path, e))?.is_some() {
-            return Err(BackupError::Io(SealError::io(
-                "will not overwrite",
-                &path,
-                std::io::Error::from(std::io::ErrorKind::AlreadyExists),
-            )));
-        }
+        refuse_existing(&lower, &path)?;
         let (key, head, header_sums) = self.prepare(params)?;
         let mut out = Opened::create_new(&lower, &partial)?;
         let job = Job { dest, lower: &lower, path: &path, partial: &partial, content_check, stop };
@@ -186,14 +180,7 @@ impl Snapshot {
         }
         let info = unlocked.info();
         drop(unlocked);
-        let exists = job.lower.file_len(job.path).map_err(|e| SealError::io("cannot check", job.path, e))?;
-        if exists.is_some() {
-            return Err(BackupError::Io(SealError::io(
-                "will not overwrite",
-                job.path,
-                std::io::Error::from(std::io::ErrorKind::AlreadyExists),
-            )));
-        }
+        refuse_existing(job.lower, job.path)?;
         job.lower.rename(job.partial, job.path).map_err(|e| SealError::io("cannot name", job.path, e))?;
         if let Err(e) = job.lower.sync_dir(&job.dest.dir) {
             // Reported as failed, so it must not stay under its final name
@@ -276,72 +263,56 @@ impl Snapshot {
     ) -> Result<(), BackupError> {
         let n = self.pages;
         let body_keys = key.page_keys();
-        let mut rngs = [nonce_rng()?, nonce_rng()?];
         let mut src = Opened::open_read(&self.lower, &self.db_path)?;
         let mut tags = Sha256::new();
-        let mut zeroed = 0u32;
-        read_ahead(&mut src, page_runs(n, RUN, 0), |next| {
-            write_behind(out, |sink| {
-                let mut pgno = 1u32;
-                while pgno <= n {
-                    if self.cancelled() {
-                        return Err(BackupError::Cancelled);
-                    }
-                    let count = (n - pgno + 1).min(RUN as u32) as usize;
-                    let Some(read) = next()? else {
-                        return Err(BackupError::Io(SealError::SnapshotRefused(
-                            "the vault's database file shrank during the backup",
-                        )));
-                    };
-                    let mut plain = zeroize::Zeroizing::new(read);
-                    let run = &mut plain[..];
-                    let mut sealed = vec![0u8; count * PAGE_SIZE];
-                    let zeroed_here = std::sync::atomic::AtomicU32::new(0);
-                    let first = pgno;
-                    each_page(run, &mut sealed, &mut rngs, &|i, page, out_page, rng| {
-                        let p = first + i as u32;
-                        if p == LOCK_PAGE {
-                            page.fill(0);
-                        } else if self.keys.open_page(p, page).is_err() {
-                            if p == 1 {
-                                return Err(BackupError::Io(SealError::TamperedPage {
-                                    kind: crate::FileKind::Database,
-                                    path: self.db_path.clone(),
-                                    pgno: 1,
-                                }));
-                            }
-                            // The backup's own integrity check decides whether
-                            // this page was in use (then the backup fails) or free.
-                            page.fill(0);
-                            zeroed_here.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        }
-                        if p == 1 {
-                            // Rollback mode in the image, so it opens read-only
-                            // without a log; a restore puts the vault's mode back.
-                            page[18] = 1;
-                            page[19] = 1;
-                        }
-                        body_keys.seal_page(p, page, out_page, rng)?;
-                        Ok(())
-                    })?;
-                    zeroed += zeroed_here.into_inner();
-                    for out_page in sealed.chunks_exact(PAGE_SIZE) {
-                        tags.update(&out_page[PAGE_SIZE - 16..]);
-                    }
-                    page_wipe(run);
-                    sink(sealed, body_offset + u64::from(pgno - 1) * PAGE_SIZE as u64)?;
-                    pgno += count as u32;
-                    let done = u64::from(pgno - 1);
-                    if progress(BackupProgress { phase: Phase::Copy, done, total: u64::from(n) }).is_break() {
-                        return Err(BackupError::Cancelled);
-                    }
+        let zeroed = std::sync::atomic::AtomicU32::new(0);
+        let job = Reseal {
+            src_offset: 0,
+            out_offset: body_offset,
+            pages: n,
+            short: &|_| {
+                BackupError::Io(SealError::SnapshotRefused("the vault's database file shrank during the backup"))
+            },
+            sealed_run: &mut |sealed| {
+                for out_page in sealed.chunks_exact(PAGE_SIZE) {
+                    tags.update(&out_page[PAGE_SIZE - 16..]);
                 }
-                let digest: [u8; 32] = std::mem::take(&mut tags).finalize().into();
-                let unmaced = Trailer::unmaced(n, zeroed, &digest);
-                let mac = key.trailer_mac(&hsum, &ksum, &unmaced);
-                let trailer = Trailer { page_count: n, zeroed, tag_digest: digest, mac };
-                sink(trailer.encode().to_vec(), body_offset + u64::from(n) * PAGE_SIZE as u64)
-            })
-        })
+            },
+            after_run: &mut |done| {
+                let step = BackupProgress { phase: Phase::Copy, done, total: u64::from(n) };
+                if self.cancelled() || progress(step).is_break() { Err(BackupError::Cancelled) } else { Ok(()) }
+            },
+        };
+        reseal(&mut src, out, job, &|p, page, out_page, rng| {
+            if p == LOCK_PAGE {
+                page.fill(0);
+            } else if self.keys.open_page(p, page).is_err() {
+                if p == 1 {
+                    return Err(BackupError::Io(SealError::TamperedPage {
+                        kind: crate::FileKind::Database,
+                        path: self.db_path.clone(),
+                        pgno: 1,
+                    }));
+                }
+                // The backup's own integrity check decides whether this page
+                // was in use (then the backup fails) or free.
+                page.fill(0);
+                zeroed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            if p == 1 {
+                // Rollback mode in the image, so it opens read-only without
+                // a log; a restore puts the vault's mode back.
+                page[18] = 1;
+                page[19] = 1;
+            }
+            body_keys.seal_page(p, page, out_page, rng)?;
+            Ok(())
+        })?;
+        let zeroed = zeroed.into_inner();
+        let digest: [u8; 32] = tags.finalize().into();
+        let unmaced = Trailer::unmaced(n, zeroed, &digest);
+        let trailer =
+            Trailer { page_count: n, zeroed, tag_digest: digest, mac: key.trailer_mac(&hsum, &ksum, &unmaced) };
+        Ok(out.write_all(&trailer.encode(), body_offset + u64::from(n) * PAGE_SIZE as u64)?)
     }
 }

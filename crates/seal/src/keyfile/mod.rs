@@ -118,7 +118,7 @@ use crate::error::FileKind;
 use crate::secret::Key256;
 use crate::slots::SlotKind;
 use crate::{JournalMode, Result, SealError};
-use codec::Reader;
+pub(crate) use codec::Reader;
 
 type HpkeKem = hpke::kem::X25519HkdfSha256;
 type HpkeKdf = hpke::kdf::HkdfSha256;
