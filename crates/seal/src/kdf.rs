@@ -80,6 +80,18 @@ impl KdfParams {
         self.m_kib >= Self::MINIMUM.m_kib && self.t >= Self::MINIMUM.t
     }
 
+    /// The parameters a new slot gets: `chosen` if it passes the floor for
+    /// new slots, or calibrated on this machine to about 0.75 s.
+    pub(crate) fn for_new_slot(chosen: Option<KdfParams>) -> Result<KdfParams> {
+        match chosen {
+            Some(k) => {
+                k.validate_for_new_slot()?;
+                Ok(k)
+            }
+            None => KdfParams::calibrate(Duration::from_millis(750)),
+        }
+    }
+
     /// Chooses parameters for this machine: at least [`Self::MINIMUM`],
     /// with memory scaled until one derivation takes within 15% of `target`.
     ///

@@ -106,7 +106,7 @@ fn put_value(out: &mut Vec<u8>, v: ValueRef<'_>) {
 }
 
 /// Lowercase hexadecimal.
-pub(super) fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -82,6 +82,7 @@ mod tests;
 
 pub use action::{Action, Outcome};
 pub use append::{append, head};
+pub(crate) use chain::hex;
 pub use event::{Actor, ChainHead, Change, Entry, Event};
 pub use export::{CSV_HEADER, export_csv, render_changes};
 pub use key::{AUDIT_KEY_NAME, AuditKey};

@@ -63,9 +63,7 @@ pub(crate) fn time_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub(crate) fn hex(b: &[u8]) -> String {
-    b.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use crate::audit::hex;
 
 /// The check of a backup's content that the seal crate runs on the
 /// database inside: the schema is one this build reads, and the audit
@@ -321,7 +319,7 @@ impl Session {
         tx.commit()?;
         let written = result?;
         let vault_id = self.vault()?.vault_id_hex();
-        let key = stamp_key(self)?;
+        let key = self.audit_key()?;
         if let (Some(state), Some(head)) = (self.env.state_dir.clone(), head) {
             let known = super::KnownHead { head, backup_at: started_at };
             super::known_head::record(&state, &vault_id, &key, &known, false)?;
@@ -397,7 +395,10 @@ impl Session {
         self.vault()?;
         // The id is in clear: a check that fails still names the backup
         // when its header can be read.
-        let backup_id = BackupFile::open(path, &Lower::Os).ok().map(|f| f.info().backup_id);
+        let backup_id = match &result {
+            Ok(c) => Some(c.backup_id.clone()),
+            Err(_) => BackupFile::open(path, &Lower::Os).ok().map(|f| f.info().backup_id),
+        };
         let (outcome, detail) = match &result {
             Ok(_) => ("good", None),
             Err(CoreError::Backup(e)) => (check_outcome(e), Some(e.to_string())),
@@ -603,10 +604,6 @@ pub(crate) fn runs(conn: &Connection, limit: u32) -> Result<Vec<BackupRun>> {
         })
     })?;
     Ok(rows.collect::<chartvault_seal::rusqlite::Result<_>>()?)
-}
-
-fn stamp_key(s: &Session) -> Result<AuditKey> {
-    s.audit_key()
 }
 
 /// The newest verified run, if any: (finished at, folder).

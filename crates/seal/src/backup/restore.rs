@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::error::{BackupError, Part};
 use super::io::Opened;
@@ -17,14 +17,13 @@ use super::parallel::{Reseal, reseal};
 use super::read::UnlockedBackup;
 use super::{BackupProgress, Phase, hex};
 use crate::cipher::{PageKeys, SealCounter};
-use crate::keyfile::{Generation, KeyFile, Slot, VaultSecret};
+use crate::keyfile::{Generation, KeyFile};
 use crate::lower::{Lower, LowerVfs};
 use crate::names::{KEYS_FILE, LOCK_FILE};
-use crate::recovery::{RecoveryCode, normalize};
+use crate::recovery::RecoveryCode;
 use crate::secret::Key256;
-use crate::slots::SlotKind;
 use crate::store::Store;
-use crate::vault::{Holder, JournalMode, RECOVERY_SLOT, Vault};
+use crate::vault::{Holder, JournalMode, Vault};
 use crate::{KdfParams, Result, SealError};
 
 /// The file that leads a swap; its presence means "roll forward".
@@ -235,23 +234,10 @@ fn fresh_keys(
 ) -> Result<(KeyFile, Key256, RecoveryCode)> {
     crate::vault::check_password_slot_name(slot)?;
     crate::vault::check_secret(password)?;
-    let kdf = match kdf {
-        Some(k) => {
-            k.validate_for_new_slot()?;
-            k
-        }
-        None => KdfParams::calibrate(std::time::Duration::from_millis(750))?,
-    };
-    let vault_key = Key256::random()?;
-    let secret = VaultSecret::random()?;
-    let code = RecoveryCode::generate()?;
-    let canon = normalize(code.expose_secret()).expect("a generated code is canonical");
-    let slots = vec![
-        Slot::new(&vault_id, slot, SlotKind::Password, kdf, password.expose_secret().as_bytes(), &secret)?,
-        Slot::new(&vault_id, RECOVERY_SLOT, SlotKind::RecoveryCode, kdf, &canon, &secret)?,
-    ];
-    let current = Generation::new(&vault_id, epoch, &vault_key, data_key, &secret, &slots)?;
-    Ok((KeyFile::new(vault_id, mode, current, slots), vault_key, code))
+    let kdf = KdfParams::for_new_slot(kdf)?;
+    let (file, vault_key, _secret, code) =
+        crate::vault::first_keys(vault_id, epoch, mode, slot, password, kdf, data_key)?;
+    Ok((file, vault_key, code))
 }
 
 fn remove_files(low: &Arc<dyn LowerVfs>, dir: &Path) -> Result<()> {

@@ -214,13 +214,7 @@ impl Snapshot {
         let passphrase = match params.passphrase {
             Some(p) => {
                 crate::vault::check_secret(p)?;
-                let kdf = match params.passphrase_kdf {
-                    Some(k) => {
-                        k.validate_for_new_slot()?;
-                        k
-                    }
-                    None => KdfParams::calibrate(std::time::Duration::from_millis(750))?,
-                };
+                let kdf = KdfParams::for_new_slot(params.passphrase_kdf)?;
                 Some(key.passphrase_slot(p.expose_secret().as_bytes(), &self.vault_id, kdf)?)
             }
             None => None,

@@ -16,7 +16,6 @@ mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 use secrecy::{ExposeSecret, SecretString};
@@ -161,26 +160,12 @@ impl Vault {
         if store.exists(&db_path(dir))? || store.exists(&keys_path(dir))? || store.exists(&legacy_db)? {
             return Err(SealError::AlreadyExists(dir.to_owned()));
         }
-        let kdf = match opts.kdf {
-            Some(k) => {
-                k.validate_for_new_slot()?;
-                k
-            }
-            None => KdfParams::calibrate(Duration::from_millis(750))?,
-        };
+        let kdf = KdfParams::for_new_slot(opts.kdf)?;
         let mut vault_id = [0u8; VAULT_ID_LEN];
         getrandom::fill(&mut vault_id).map_err(|_| SealError::Random)?;
-        let vault_key = Key256::random()?;
         let data_key = Key256::random()?;
-        let secret = VaultSecret::random()?;
-        let code = RecoveryCode::generate()?;
-        let canon = normalize(code.expose_secret()).expect("a generated code is canonical");
-        let slots = vec![
-            Slot::new(&vault_id, slot, SlotKind::Password, kdf, password.expose_secret().as_bytes(), &secret)?,
-            Slot::new(&vault_id, RECOVERY_SLOT, SlotKind::RecoveryCode, kdf, &canon, &secret)?,
-        ];
-        let current = Generation::new(&vault_id, 1, &vault_key, &data_key, &secret, &slots)?;
-        let file = KeyFile::new(vault_id, opts.journal_mode, current, slots);
+        let (file, vault_key, secret, code) =
+            first_keys(vault_id, 1, opts.journal_mode, slot, password, kdf, &data_key)?;
         let keys = KeyState::new(dir, Book { file, current_key: vault_key, pending_key: None, secret }, store.clone());
         keys.save(None)?;
         let vault = match Vault::start(dir, keys, data_key, opts.open.clone(), holder, Some(opts.journal_mode)) {
@@ -528,6 +513,30 @@ pub(crate) fn explain(shared: &Shared, err: rusqlite::Error) -> SealError {
         (Some((code, d)), rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == code => d,
         _ => SealError::Sqlite(err),
     }
+}
+
+/// The keys of a new vault (or of one restored with new keys): a vault key
+/// and a vault secret, one password slot named `slot` and a recovery-code
+/// slot, and generation `epoch` wrapping `data_key`.
+pub(crate) fn first_keys(
+    vault_id: [u8; VAULT_ID_LEN],
+    epoch: u32,
+    mode: JournalMode,
+    slot: &str,
+    password: &SecretString,
+    kdf: KdfParams,
+    data_key: &Key256,
+) -> Result<(KeyFile, Key256, VaultSecret, RecoveryCode)> {
+    let vault_key = Key256::random()?;
+    let secret = VaultSecret::random()?;
+    let code = RecoveryCode::generate()?;
+    let canon = normalize(code.expose_secret()).expect("a generated code is canonical");
+    let slots = vec![
+        Slot::new(&vault_id, slot, SlotKind::Password, kdf, password.expose_secret().as_bytes(), &secret)?,
+        Slot::new(&vault_id, RECOVERY_SLOT, SlotKind::RecoveryCode, kdf, &canon, &secret)?,
+    ];
+    let current = Generation::new(&vault_id, epoch, &vault_key, data_key, &secret, &slots)?;
+    Ok((KeyFile::new(vault_id, mode, current, slots), vault_key, secret, code))
 }
 
 /// Builds the page keys for `data_key`, counting seals into the slot file.
