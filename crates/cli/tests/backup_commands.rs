@@ -75,6 +75,26 @@ fn bak(vault: &Path, args: &[&str], lines: &[&str]) -> Run {
     run_with(vault, "bak", args, lines)
 }
 
+/// The binary as `bak` with `args`, `lines` on standard input, killed after
+/// `after` (wherever it is by then).
+fn killed_after(vault: &Path, args: &[&str], lines: &str, after: std::time::Duration) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+        .arg("--vault")
+        .arg(vault)
+        .args(["--password-stdin", "--user", "bak"])
+        .args(args)
+        .env("CHARTVAULT_TEST_FAST_KDF", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
+    std::thread::sleep(after);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 fn created(vault: &Path, folder: &Path) -> PathBuf {
     let r = bak(vault, &["backup", "create", "--to", folder.to_str().unwrap()], &[BAK_PW]);
     r.exits(OK);
@@ -172,20 +192,16 @@ fn a_backup_killed_at_any_moment_leaves_the_vault_whole_and_no_false_backup() {
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(20261130);
     for round in 0..20 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-            .arg("--vault")
-            .arg(&vault)
-            .args(["--password-stdin", "--user", "bak", "backup", "create", "--to", usb.to_str().unwrap()])
-            .env("CHARTVAULT_TEST_FAST_KDF", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(format!("{BAK_PW}\n").as_bytes()).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(rng.random_range(0..120)));
-        let _ = child.kill();
-        let _ = child.wait();
+        let after = std::time::Duration::from_millis(rng.random_range(0..120));
+        killed_after(
+            &vault,
+            &["backup", "create", "--to", usb.to_str().unwrap()],
+            &format!(
+                "{BAK_PW}
+"
+            ),
+            after,
+        );
         assert!(finds(&vault, "Family29"), "round {round}: the vault opens with its records");
         for e in std::fs::read_dir(&usb).unwrap().flatten() {
             let p = e.path();
@@ -274,20 +290,17 @@ fn a_restore_killed_at_any_moment_leaves_the_old_vault_or_the_restored_one() {
     for round in 0..20 {
         // A patient the backup does not hold: gone once a restore is through.
         register(&vault, &format!("Later{round:02}"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-            .arg("--vault")
-            .arg(&vault)
-            .args(["--password-stdin", "--user", "bak", "backup", "restore", file.to_str().unwrap(), "--yes"])
-            .env("CHARTVAULT_TEST_FAST_KDF", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(format!("{BAK_PW}\n{BAK_PW}\n").as_bytes()).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(rng.random_range(0..1200)));
-        let _ = child.kill();
-        let _ = child.wait();
+        let after = std::time::Duration::from_millis(rng.random_range(0..1200));
+        killed_after(
+            &vault,
+            &["backup", "restore", file.to_str().unwrap(), "--yes"],
+            &format!(
+                "{BAK_PW}
+{BAK_PW}
+"
+            ),
+            after,
+        );
         assert!(finds(&vault, "Family29"), "round {round}: a vault opens, with the records both versions hold");
         if !finds(&vault, &format!("Later{round:02}")) {
             restored += 1;

@@ -30,6 +30,19 @@ fn admin_creds(password: &chartvault_seal::SecretString) -> BackupCredentials<'_
     BackupCredentials::Password { username: "ada", password }
 }
 
+/// `n` backups into `folder`, a day apart; the administrator signed in after.
+fn daily_backups(w: &World, folder: &Path, n: usize) -> (chartvault_core::session::Session, Vec<std::path::PathBuf>) {
+    let mut ada = w.admin();
+    let mut made = Vec::new();
+    for _ in 0..n {
+        made.push(ada.backup_now(folder, BackupReason::Manual, None, &mut go).unwrap().path);
+        w.clock.advance(Duration::days(1));
+        drop(ada);
+        ada = w.admin();
+    }
+    (ada, made)
+}
+
 fn patient_names(s: &mut chartvault_core::session::Session) -> Vec<String> {
     ["Abbott", "Brandt"]
         .into_iter()
@@ -263,14 +276,7 @@ fn the_status_warns_when_backups_are_overdue_and_the_schedule_catches_up_once() 
 fn retention_prunes_only_this_vaults_verified_backups_and_keeps_the_newest() {
     let w = world();
     let folder = usb(&w);
-    let mut ada = w.admin();
-    let mut made = Vec::new();
-    for _ in 0..10 {
-        made.push(ada.backup_now(&folder, BackupReason::Manual, None, &mut go).unwrap().path);
-        w.clock.advance(Duration::days(1));
-        drop(ada);
-        ada = w.admin();
-    }
+    let (mut ada, made) = daily_backups(&w, &folder, 10);
     // A backup of another vault and an unrelated file in the same folder.
     let other = world();
     let mut oa = other.admin();
@@ -398,14 +404,7 @@ fn a_round_trip_gives_back_every_chart_attachment_user_and_the_audit_chain() {
 fn the_folders_index_lets_retention_count_backups_a_restored_vault_never_saw() {
     let w = world();
     let folder = usb(&w);
-    let mut ada = w.admin();
-    let mut made = Vec::new();
-    for _ in 0..5 {
-        made.push(ada.backup_now(&folder, BackupReason::Manual, None, &mut go).unwrap().path);
-        w.clock.advance(Duration::days(1));
-        drop(ada);
-        ada = w.admin();
-    }
+    let (mut ada, made) = daily_backups(&w, &folder, 5);
     let vault_id = ada.vault_id().unwrap();
     assert!(chartvault_core::backup::index::path(&folder, &vault_id).exists(), "the folder keeps an index");
     // Restore the first backup: its history knows of no later backup.
