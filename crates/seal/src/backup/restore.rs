@@ -29,6 +29,10 @@ use crate::{KdfParams, Result, SealError};
 /// The file that leads a swap; its presence means "roll forward".
 pub const INTENT_FILE: &str = "restore.intent";
 const INTENT_MAGIC: &str = "chartvault restore intent 1";
+/// What a staged restore holds, and the order it moves in: the database,
+/// then the key-slot file (named in the intent, which an older or newer
+/// version may write otherwise).
+const STAGED: [&str; 2] = [crate::DB_FILE, KEYS_FILE];
 
 /// Which keys the restored vault gets.
 #[derive(Debug, Clone, Copy)]
@@ -109,7 +113,6 @@ pub struct StagedRestore {
     vault_dir: PathBuf,
     staging: PathBuf,
     lower: Lower,
-    files: Vec<String>,
     aside: String,
     recovery_code: Option<RecoveryCode>,
 }
@@ -171,9 +174,8 @@ impl UnlockedBackup {
         let store = Store::new(lower)?;
         store.write_atomic(&staging.join(KEYS_FILE), &file.to_bytes(&vault_key), None)?;
         store.sync_dir_of(&staging.join(KEYS_FILE))?;
-        let files = vec![crate::DB_FILE.to_owned(), KEYS_FILE.to_owned()];
         let aside = fresh_aside_name(&low, &vault_dir);
-        Ok(StagedRestore { vault_dir, staging, lower: lower.clone(), files, aside, recovery_code })
+        Ok(StagedRestore { vault_dir, staging, lower: lower.clone(), aside, recovery_code })
     }
 
     /// Body pages opened with the backup's keys and sealed with `data_key`
@@ -336,7 +338,7 @@ impl StagedRestore {
         }
         let staged = self.staging.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let aside = self.aside.clone();
-        let intent = format!("{INTENT_MAGIC}\nstaged {staged}\naside {aside}\nfiles {}\n", self.files.join("/"));
+        let intent = format!("{INTENT_MAGIC}\nstaged {staged}\naside {aside}\nfiles {}\n", STAGED.join("/"));
         store.write_atomic(&self.vault_dir.join(INTENT_FILE), intent.as_bytes(), None)?;
         if stop == Some(RestoreStep::IntentWritten) {
             return Ok(self.vault_dir.join(&aside));
@@ -346,7 +348,7 @@ impl StagedRestore {
         if stop == Some(RestoreStep::OldMovedAside) {
             return Ok(aside_dir);
         }
-        move_new_in(&low, &self.vault_dir, &self.staging, &aside_dir, &self.files)?;
+        move_new_in(&low, &self.vault_dir, &self.staging, &aside_dir, &STAGED.map(str::to_owned))?;
         if stop == Some(RestoreStep::NewMovedIn) {
             return Ok(aside_dir);
         }
