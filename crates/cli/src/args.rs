@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 /// in use by another program, 10 not a backup file, 11 a backup of another
 /// vault, 12 a backup made by a newer version.
 #[derive(Debug, Parser)]
-#[command(name = "chartvault", version, about, long_about = None)]
+#[command(name = "chartvault", version, about)]
 pub struct Cli {
     /// The vault directory (default: the per-user data directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -85,6 +85,22 @@ pub enum Command {
         /// The administrator whose password is set.
         #[arg(long)]
         admin: String,
+    },
+    /// Print a report for whoever supports the clinic: versions, the vault
+    /// folder's state, recent logs (and with --user, the settings) — no
+    /// names, no patient data, no secrets.
+    Diagnostics,
+    /// Print a shell completion script: `chartvault completions bash >
+    /// ~/.local/share/bash-completion/completions/chartvault`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (chartvault.1 and one per command) into DIR.
+    #[command(hide = true)]
+    Manpages {
+        /// The folder to write them in (made if missing).
+        dir: PathBuf,
     },
 }
 

@@ -17,11 +17,22 @@ mod import;
 mod patients;
 mod run;
 mod secrets;
+mod support;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() {
-    let cli = args::Cli::parse();
+    let matches = args::Cli::command().get_matches();
+    let cli = match args::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let command = support::command_path(&matches);
+    let logged = start_logging(&cli);
+    if logged {
+        tracing::info!(command, "command started");
+    }
+    let started = std::time::Instant::now();
     let code = match run::run(cli) {
         Ok(()) => 0,
         Err(failure) => {
@@ -29,5 +40,25 @@ fn main() {
             failure.code
         }
     };
+    if logged {
+        // The exit code, not the message: a message may quote clinic data.
+        tracing::info!(command, exit = code, ms = started.elapsed().as_millis() as u64, "command ended");
+    }
     std::process::exit(code);
+}
+
+/// Logs go to the per-user data directory's `logs/`, as the app's do. A
+/// command still runs when they cannot be written (a read-only home).
+fn start_logging(cli: &args::Cli) -> bool {
+    if matches!(cli.command, args::Command::Completions { .. } | args::Command::Manpages { .. }) {
+        return false;
+    }
+    let Ok(data_dir) = run::data_dir() else { return false };
+    match chartvault_core::logs::init(&data_dir, "cli") {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("chartvault: no log this time: {e}");
+            false
+        }
+    }
 }

@@ -20,7 +20,7 @@ use crate::secrets::Secrets;
 
 type Outcome = Result<(), Failure>;
 
-fn data_dir() -> Result<PathBuf, Failure> {
+pub fn data_dir() -> Result<PathBuf, Failure> {
     directories::ProjectDirs::from("org", "Chartvault", "Chartvault")
         .map(|d| d.data_dir().to_owned())
         .ok_or_else(|| Failure::usage("no per-user data directory is known here: give --vault DIR"))
@@ -60,10 +60,18 @@ fn current_user(cli: &Cli) -> Result<String, Failure> {
 }
 
 pub fn run(cli: Cli) -> Outcome {
+    match &cli.command {
+        Command::Completions { shell } => return crate::support::completions(*shell),
+        Command::Manpages { dir } => return crate::support::manpages(dir),
+        _ => {}
+    }
     let vault = match &cli.vault {
         Some(v) => v.clone(),
         None => data_dir()?.join("vault"),
     };
+    if let Command::Diagnostics = &cli.command {
+        return diagnostics(&cli, &vault);
+    }
     let state = vault.parent().map(ToOwned::to_owned).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&state).map_err(|e| format!("cannot create {}: {e}", state.display()))?;
     let env = env(&state)?;
@@ -108,6 +116,22 @@ pub fn run(cli: Cli) -> Outcome {
             closed.map_err(Failure::from)
         }
     }
+}
+
+/// The report, with the settings when `--user` names someone to sign in as
+/// (the settings are inside the vault).
+fn diagnostics(cli: &Cli, vault: &std::path::Path) -> Outcome {
+    let data_dir = data_dir()?;
+    let Some(user) = &cli.user else {
+        crate::support::diagnostics(vault, &data_dir, None);
+        return Ok(());
+    };
+    let state = vault.parent().map(ToOwned::to_owned).unwrap_or_else(|| PathBuf::from("."));
+    let env = env(&state)?;
+    let mut secrets = Secrets::new(cli.password_stdin)?;
+    let session = open_session(vault, user, &mut secrets, &env)?;
+    crate::support::diagnostics(vault, &data_dir, Some(&session));
+    session.logout().map_err(Failure::from)
 }
 
 fn open_session(vault: &std::path::Path, user: &str, secrets: &mut Secrets, env: &Env) -> Result<Session, Failure> {
@@ -203,7 +227,12 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
             println!("Rekeyed: every page sealed under a new data key.");
             Ok(())
         }
-        Command::Init { .. } | Command::Recovery { .. } | Command::Backup(_) => {
+        Command::Init { .. }
+        | Command::Recovery { .. }
+        | Command::Backup(_)
+        | Command::Diagnostics
+        | Command::Completions { .. }
+        | Command::Manpages { .. } => {
             unreachable!("handled before logging in")
         }
     }

@@ -191,13 +191,19 @@ pub fn login(dir: &Path, creds: &Credentials<'_>, env: &Env) -> std::result::Res
     let now = env.clock.now();
     match throttle.check(&typed, now).map_err(LoginError::Vault)? {
         Some(Refusal::LockedOut { until }) => {
+            tracing::info!("sign-in refused: locked out");
             let _ = queue.push(&attempt(env, &typed, "attempt while locked out"));
             return Err(LoginError::LockedOut { until });
         }
-        Some(Refusal::TooSoon { retry_at }) => return Err(LoginError::TooSoon { retry_at }),
+        Some(Refusal::TooSoon { retry_at }) => {
+            tracing::info!("sign-in refused: too soon after a failure");
+            return Err(LoginError::TooSoon { retry_at });
+        }
         None => {}
     }
-    let fail = |reason: &str| -> LoginError {
+    let fail = |reason: &'static str| -> LoginError {
+        // The typed name is not logged: it may be a mistyped password.
+        tracing::info!(reason, "sign-in refused");
         let _ = queue.push(&attempt(env, &typed, reason));
         // Before the vault is open its policy cannot be read: the copy the
         // last login published.
@@ -254,6 +260,7 @@ impl PendingLogin {
         let dir = session.dir.clone();
         let name = session.user.username.to_string();
         if session.check_code(code).is_err() {
+            tracing::info!(reason = "wrong authenticator code", "sign-in refused");
             let _ = FailureQueue::of(&dir).push(&attempt(&env, &name, "wrong authenticator code"));
             let policy = session.policy.throttle();
             drop(session);

@@ -104,6 +104,21 @@ impl Run {
     }
 }
 
+/// The `XDG_DATA_HOME` the binary runs with: beside the vault.
+pub fn data_home(vault: &Path) -> PathBuf {
+    vault.parent().expect("the vault is in a folder").join("xdg")
+}
+
+/// Every log file the binary wrote, concatenated.
+pub fn logs(vault: &Path) -> String {
+    let dir = data_home(vault).join("chartvault").join("logs");
+    let mut text = String::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("no log folder {}: {e}", dir.display())) {
+        text.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    text
+}
+
 /// The binary as `user`, the user's password on standard input; the
 /// password never appears in what it prints.
 pub fn run(vault: &Path, user: &str, args: &[&str]) -> Run {
@@ -119,6 +134,8 @@ pub fn run_with(vault: &Path, user: &str, args: &[&str], lines: &[&str]) -> Run 
         .args(["--password-stdin", "--user", user])
         .args(args)
         .env("CHARTVAULT_TEST_FAST_KDF", "1")
+        // Logs (the per-user data directory's) beside the vault, not in the tester's home.
+        .env("XDG_DATA_HOME", data_home(vault))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -46,6 +46,15 @@ pub fn append(
     let (fields, change_rows) = entry_values(seq, actor, workstation, at, &event);
     let hash = ChainInput::new(ValueRef::Blob(&prev_hash), &fields, &change_rows).hash(key, seq);
     insert_row(tx, fields, change_rows, prev_hash, hash)?;
+    // The log names the action and the numbers only: targets, details and
+    // changes may be clinic data.
+    tracing::info!(
+        seq,
+        action = event.action.as_str(),
+        user_id = actor.user_id,
+        outcome = event.outcome.as_str(),
+        "audit entry"
+    );
     Ok(seq)
 }
 

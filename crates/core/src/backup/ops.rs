@@ -175,7 +175,14 @@ impl PendingBackup {
         };
         let head = self.meta.audit_head;
         let check = content_check(head);
+        let pages = self.snapshot.page_count();
+        let started = std::time::Instant::now();
         let result = self.snapshot.write(&dest, &self.name, &params, &check, progress);
+        let ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(_) => tracing::info!(pages, ms, "backup written and verified"),
+            Err(e) => tracing::warn!(pages, ms, error = crate::logs::kind_of(e), "backup failed"),
+        }
         BackupAttempt {
             folder: self.folder,
             name: self.name,
@@ -508,6 +515,22 @@ pub struct CheckedBackup {
 /// backup of another vault is refused. No session is needed: the CLI's
 /// `backup verify` and the first-run restore use this.
 pub fn check_file(
+    path: &Path,
+    creds: BackupCredentials<'_>,
+    vault_id: Option<&str>,
+    progress: &mut dyn FnMut(BackupProgress) -> ControlFlow<()>,
+) -> Result<CheckedBackup> {
+    let started = std::time::Instant::now();
+    let result = check_file_unlogged(path, creds, vault_id, progress);
+    let ms = started.elapsed().as_millis() as u64;
+    match &result {
+        Ok(c) => tracing::info!(ms, bytes = c.bytes, "backup file verified"),
+        Err(e) => tracing::info!(ms, error = crate::logs::kind_of(e), "backup file refused"),
+    }
+    result
+}
+
+fn check_file_unlogged(
     path: &Path,
     creds: BackupCredentials<'_>,
     vault_id: Option<&str>,

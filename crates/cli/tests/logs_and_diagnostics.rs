@@ -1,0 +1,289 @@
+//! The log and the diagnostics report hold no clinic data and no secret:
+//! canary names, notes, file names and passwords go through every workflow
+//! the command offers, then every log line and the report are searched for
+//! them. And the command documents itself: `--help` on every command, the
+//! man pages, the shell completions.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chartvault_core::access::{Effect, Permission, Role};
+use chartvault_core::admin::NewUser;
+use chartvault_core::init::{FirstAdmin, init};
+use chartvault_core::session::{Credentials, login};
+use chartvault_seal::{CreateOptions, KdfParams};
+use common::{OK, USAGE, env, logs, run_with, secret};
+
+const CLINIC: &str = "Quillfeather Canary Clinic";
+const ADMIN: &str = "canaryadmin";
+const ADMIN_NAME: &str = "Octavia Canarywood";
+const ADMIN_PW: &str = "Saffron canary 4481 lantern pier";
+const STAFF: &str = "canarystaff";
+const STAFF_NAME: &str = "Barnaby Canaryfoot";
+const STAFF_FIRST_PW: &str = "Juniper canary 7713 oak grove";
+const STAFF_PW: &str = "Cobalt canary 2290 river stone";
+const STAFF_NEW_PW: &str = "Ember canary 5108 quiet marsh";
+const PHRASE: &str = "Heron canary 9917 misty wren";
+const WRONG_PW: &str = "Wrongful canary 3344 pebble";
+const GHOST: &str = "canaryghost";
+const GIVEN: &str = "Zephyrine";
+const FAMILY: &str = "Xylocanary";
+const PHONE: &str = "+1 555 0199 4242";
+const EMAIL: &str = "zephyrine.canary@example.org";
+const IMPORTED: &str = "Wolfgangcanary";
+const BAD_VALUE: &str = "Notadatecanary";
+const FILE_WORD: &str = "canaryfile";
+
+/// Every canary: none may appear in a log or a report.
+const CANARIES: &[&str] = &[
+    CLINIC,
+    ADMIN,
+    ADMIN_NAME,
+    ADMIN_PW,
+    STAFF,
+    STAFF_NAME,
+    STAFF_FIRST_PW,
+    STAFF_PW,
+    STAFF_NEW_PW,
+    PHRASE,
+    WRONG_PW,
+    GHOST,
+    GIVEN,
+    FAMILY,
+    PHONE,
+    EMAIL,
+    IMPORTED,
+    BAD_VALUE,
+    FILE_WORD,
+];
+
+/// A vault named and peopled with canaries; the provider may back up
+/// and restore (an administrator needs an authenticator code a test cannot
+/// reuse within its 30 seconds).
+fn canary_clinic(root: &Path) -> PathBuf {
+    let vault = root.join("vault");
+    let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
+    let admin_pw = secret(ADMIN_PW);
+    let first = FirstAdmin { username: ADMIN, display_name: ADMIN_NAME, password: &admin_pw };
+    let mut admin = init(&vault, CLINIC, &first, &env(), &create).expect("init").session;
+    let first_pw = secret(STAFF_FIRST_PW);
+    admin
+        .create_user(&NewUser { username: STAFF, display_name: STAFF_NAME, role: Role::Provider, password: &first_pw })
+        .unwrap();
+    admin.reauthenticate(&admin_pw).unwrap();
+    for p in [Permission::BackupCreate, Permission::BackupRestore, Permission::AuditRead] {
+        admin.set_override(STAFF, p, Some(Effect::Grant)).unwrap();
+    }
+    admin.logout().unwrap();
+    let mut s = login(&vault, &Credentials { username: STAFF, password: &first_pw, code: None }, &env()).unwrap();
+    s.change_own_password(&first_pw, &secret(STAFF_PW)).unwrap();
+    s.logout().unwrap();
+    vault
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn logs_and_diagnostics_hold_no_clinic_data_or_secret_after_every_workflow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let vault = canary_clinic(root);
+    let staff = |args: &[&str], lines: &[&str]| run_with(&vault, STAFF, args, lines);
+
+    // Sign-in failures: a wrong password, a name that does not exist.
+    staff(&["login"], &[WRONG_PW]).exits(3);
+    run_with(&vault, GHOST, &["login"], &[WRONG_PW]).exits(3);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    staff(&["login"], &[STAFF_PW]).exits(OK);
+
+    // Records: register, find, show, export under a canary file name.
+    staff(
+        &[
+            "patient",
+            "add",
+            "--given",
+            GIVEN,
+            "--family",
+            FAMILY,
+            "--born",
+            "1980-02-29",
+            "--phone",
+            PHONE,
+            "--email",
+            EMAIL,
+        ],
+        &[STAFF_PW],
+    )
+    .exits(OK);
+    staff(&["patient", "find", FAMILY], &[STAFF_PW]).exits(OK).says(FAMILY);
+    staff(&["patient", "show", "1"], &[STAFF_PW]).exits(OK);
+    let export = root.join(format!("{FILE_WORD}-{FAMILY}.html"));
+    staff(&["patient", "export", "1", "--format", "html", "--out", path(&export)], &[STAFF_PW]).exits(OK);
+
+    // An import with a bad row (its value quoted back to the person only).
+    let csv = root.join(format!("{FILE_WORD}.csv"));
+    std::fs::write(
+        &csv,
+        format!("given_name,family_name,date_of_birth,sex\n{IMPORTED},{FAMILY},1970-01-01,male\nAda,{FAMILY},{BAD_VALUE},female\n"),
+    )
+    .unwrap();
+    staff(&["import", "patients", path(&csv)], &[STAFF_PW]).exits(USAGE).says(BAD_VALUE);
+    staff(&["import", "patients", path(&csv), "--skip-bad"], &[STAFF_PW]).exits(OK);
+
+    // Backups: with a passphrase, checked with wrong and right secrets, listed.
+    let usb = root.join(format!("{FILE_WORD}-usb"));
+    std::fs::create_dir(&usb).unwrap();
+    let made = staff(&["backup", "create", "--to", path(&usb), "--passphrase"], &[STAFF_PW, PHRASE]);
+    made.exits(OK);
+    let file = made.stdout.trim().to_owned();
+    staff(&["backup", "verify", &file, "--with", "passphrase"], &[WRONG_PW]).exits(3);
+    staff(&["backup", "verify", &file, "--with", "passphrase"], &[PHRASE]).exits(OK);
+    staff(&["backup", "list", path(&usb)], &[]).exits(OK);
+
+    // The audit trail, an own password change, diagnostics with the settings.
+    staff(&["audit", "verify"], &[STAFF_PW]).exits(OK);
+    staff(&["audit", "list"], &[STAFF_PW]).exits(OK).says(STAFF);
+    staff(&["account", "password"], &[STAFF_PW, STAFF_PW, STAFF_NEW_PW]).exits(OK);
+    let report = staff(&["diagnostics"], &[STAFF_NEW_PW]);
+    report.exits(OK);
+
+    // The workflows were logged (a log that stayed empty would pass the
+    // search below): each command, audit entries, the backup's outcome.
+    let log = logs(&vault);
+    for expected in [
+        "command=\"patient add\"",
+        "command=\"import patients\" exit=2",
+        "command=\"backup create\" exit=0",
+        "backup written and verified",
+        "backup file refused",
+        "action=\"patient_write\"",
+        "sign-in refused",
+        "command=\"diagnostics\" exit=0",
+    ] {
+        assert!(log.contains(expected), "the log lacks {expected:?}:\n{log}");
+    }
+    for canary in CANARIES {
+        let lower = canary.to_lowercase();
+        assert!(!log.to_lowercase().contains(&lower), "the log holds {canary:?}:\n{log}");
+        assert!(!report.stdout.to_lowercase().contains(&lower), "the report holds {canary:?}:\n{}", report.stdout);
+    }
+
+    // The report: versions, the vault as its files show it, the settings
+    // (with a folder shown only as set), the recent log.
+    let text = &report.stdout;
+    let program = format!("program: chartvault {}", env!("CARGO_PKG_VERSION"));
+    for expected in [
+        program.as_str(),
+        "key slots: 2 password, 1 recovery code",
+        "journal mode: Wal",
+        "idle_timeout_minutes: 10",
+        "signed in as role: provider",
+        "command=\"backup create\"",
+    ] {
+        assert!(text.contains(expected), "the report lacks {expected:?}:\n{text}");
+    }
+}
+
+#[test]
+fn diagnostics_without_a_user_or_a_vault_still_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let out = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+        .args(["--vault", path(&vault), "diagnostics"])
+        .env("XDG_DATA_HOME", common::data_home(&vault))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("state: no such folder"), "{text}");
+    assert!(text.contains("not shown: nobody is signed in"), "{text}");
+    assert!(text.contains("command=\"diagnostics\""), "the report carries its own start in the log:\n{text}");
+}
+
+fn chartvault(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_chartvault")).args(args).output().unwrap()
+}
+
+/// Every command and subcommand, as the man pages name them
+/// (`chartvault-backup-create.1` is `backup create`).
+fn every_command(man_dir: &Path) -> Vec<Vec<String>> {
+    let mut commands: Vec<Vec<String>> = std::fs::read_dir(man_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".1").map(str::to_owned))
+        .map(|n| n.split('-').skip(1).map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    commands.sort();
+    commands
+}
+
+#[test]
+fn every_command_has_help_a_man_page_and_completions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let man = tmp.path().join("man");
+    assert!(chartvault(&["manpages", path(&man)]).status.success());
+    let commands = every_command(&man);
+    assert!(commands.len() > 40, "{} man pages", commands.len());
+    for words in [vec![], vec!["backup", "restore"], vec!["diagnostics"], vec!["user", "reset", "totp"]] {
+        assert!(commands.contains(&words.iter().map(|w| w.to_string()).collect()), "no man page for {words:?}");
+    }
+    let top = std::fs::read_to_string(man.join("chartvault.1")).unwrap();
+    assert!(top.starts_with(".ie \\n(.g .ds Aq") || top.contains(".TH chartvault 1"), "{top}");
+    assert!(top.contains("Exit codes"), "the exit codes are documented in the man page");
+    for words in &commands {
+        // Multi-word subcommands (`reset-totp`) are split in file names;
+        // rejoin the tail that clap knows as one word.
+        let args = resolve(words);
+        let mut with_help = args.clone();
+        with_help.push("--help".to_owned());
+        let argv: Vec<&str> = with_help.iter().map(String::as_str).collect();
+        let out = chartvault(&argv);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "chartvault {} --help failed", args.join(" "));
+        let first = text.lines().next().unwrap_or("");
+        assert!(!first.trim().is_empty() && !first.starts_with("Usage"), "`{}` has no description", args.join(" "));
+        assert!(text.contains(&format!("Usage: chartvault {}", args.join(" ")).trim_end().to_owned()), "{text}");
+    }
+    for (shell, marker) in
+        [("bash", "complete -F _chartvault"), ("zsh", "#compdef chartvault"), ("fish", "complete -c chartvault")]
+    {
+        let out = chartvault(&["completions", shell]);
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success() && script.contains(marker), "{shell}: {script:.200}");
+        assert!(script.contains("restore") && script.contains("diagnostics"), "{shell} completes subcommands");
+    }
+    // The bash script parses.
+    let bash = tmp.path().join("chartvault.bash");
+    std::fs::write(&bash, chartvault(&["completions", "bash"]).stdout).unwrap();
+    let parsed = Command::new("bash").arg("-n").arg(&bash).status().unwrap();
+    assert!(parsed.success(), "bash -n refused the completion script");
+}
+
+/// The command words for a man page's name: the longest known prefix
+/// grouping, found by asking `--help` of the candidates.
+fn resolve(parts: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < parts.len() {
+        // Try the longest join first: `reset-totp` before `reset`.
+        let mut taken = 1;
+        for len in (1..=parts.len() - i).rev() {
+            let word = parts[i..i + len].join("-");
+            let mut probe = out.clone();
+            probe.push(word);
+            probe.push("--help".to_owned());
+            let argv: Vec<&str> = probe.iter().map(String::as_str).collect();
+            if chartvault(&argv).status.success() {
+                taken = len;
+                break;
+            }
+        }
+        out.push(parts[i..i + taken].join("-"));
+        i += taken;
+    }
+    out
+}

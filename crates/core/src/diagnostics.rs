@@ -1,0 +1,187 @@
+//! A diagnostics report for whoever supports the clinic: versions, the
+//! vault folder's state as its files show it, the settings, recent logs —
+//! and no personal data: no user, patient or clinic name, no slot names,
+//! no secret, the home folder shown as `~`. The desktop app's "Copy
+//! diagnostics" and `chartvault diagnostics` both print it.
+
+use std::fmt;
+use std::path::Path;
+
+use chartvault_seal::backup::INTENT_FILE;
+use chartvault_seal::{DB_FILE, JOURNAL_FILE, KEYS_FILE, SlotKind, WAL_FILE, inspect_key_file};
+
+use crate::logs::{home_as_tilde, recent_lines};
+use crate::session::Session;
+
+/// Lines of recent logs a report carries.
+pub const LOG_LINES: usize = 200;
+
+/// What a report is about: the program asking, and its folders.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// `chartvault-desktop` or `chartvault`, with its own version.
+    pub program: &'a str,
+    /// The program's version.
+    pub version: &'a str,
+    /// The vault folder.
+    pub vault_dir: &'a Path,
+    /// The per-user data directory (its `logs/` is read).
+    pub data_dir: &'a Path,
+}
+
+/// A gathered report, printed with `Display`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    sections: Vec<(&'static str, Vec<(String, String)>)>,
+    log_lines: Vec<String>,
+}
+
+impl Report {
+    /// The value of `key` in section `section`, for tests and callers that
+    /// show one figure.
+    pub fn value(&self, section: &str, key: &str) -> Option<&str> {
+        let (_, rows) = self.sections.iter().find(|(s, _)| *s == section)?;
+        rows.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The recent log lines carried.
+    pub fn log_lines(&self) -> &[String] {
+        &self.log_lines
+    }
+}
+
+/// Gathers the report. Without a session (nobody signed in, or the CLI
+/// run without `--user`), the settings, which live inside the sealed
+/// database, are left out and the report says so.
+pub fn gather(subject: &Subject<'_>, session: Option<&Session>) -> Report {
+    let mut sections = vec![("program", program_rows(subject)), ("vault folder", vault_rows(subject.vault_dir))];
+    sections.push(("settings", settings_rows(session)));
+    let logs = crate::logs::log_dir(subject.data_dir);
+    sections.push(("logs", vec![("folder".to_owned(), home_as_tilde(&logs))]));
+    Report { sections, log_lines: recent_lines(&logs, LOG_LINES).iter().map(|l| scrub_home(l)).collect() }
+}
+
+fn program_rows(s: &Subject<'_>) -> Vec<(String, String)> {
+    let mut rows = vec![
+        ("program".to_owned(), format!("{} {}", s.program, s.version)),
+        ("core library".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+        ("schema version (this build)".to_owned(), crate::db::latest().to_string()),
+        ("SQLite".to_owned(), chartvault_seal::rusqlite::version().to_owned()),
+        ("system".to_owned(), format!("{} {}", std::env::consts::OS, std::env::consts::ARCH)),
+    ];
+    if let Some(release) = os_release() {
+        rows.push(("system release".to_owned(), release));
+    }
+    rows.push(("data folder".to_owned(), home_as_tilde(s.data_dir)));
+    rows
+}
+
+#[cfg(target_os = "linux")]
+fn os_release() -> Option<String> {
+    let text = std::fs::read_to_string("/etc/os-release").ok()?;
+    let line = text.lines().find(|l| l.starts_with("PRETTY_NAME="))?;
+    Some(line.trim_start_matches("PRETTY_NAME=").trim_matches('"').to_owned())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn os_release() -> Option<String> {
+    None
+}
+
+fn vault_rows(dir: &Path) -> Vec<(String, String)> {
+    let mut rows = vec![("folder".to_owned(), home_as_tilde(dir))];
+    if !dir.is_dir() {
+        rows.push(("state".to_owned(), "no such folder (first run, or the folder moved)".to_owned()));
+        return rows;
+    }
+    for name in [KEYS_FILE, DB_FILE, WAL_FILE, JOURNAL_FILE, INTENT_FILE] {
+        let shown = match std::fs::metadata(dir.join(name)) {
+            Ok(m) => format!("{} bytes", m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "absent".to_owned(),
+            Err(e) => format!("unreadable ({})", e.kind()),
+        };
+        rows.push((name.to_owned(), shown));
+    }
+    match std::fs::read(dir.join(KEYS_FILE)).map(|b| inspect_key_file(&b)) {
+        Ok(Ok(info)) => {
+            rows.push(("key file format".to_owned(), info.version.to_string()));
+            rows.push(("vault id".to_owned(), info.vault_id.chars().take(8).collect()));
+            rows.push((
+                "journal mode".to_owned(),
+                info.journal_mode.map(|m| format!("{m:?}")).unwrap_or("not recorded".to_owned()),
+            ));
+            rows.push(("key generation".to_owned(), info.epoch.to_string()));
+            if let Some(p) = info.pending_epoch {
+                rows.push(("key generation being rolled in".to_owned(), p.to_string()));
+            }
+            rows.push(("page seals used (bound)".to_owned(), info.seals_reserved.to_string()));
+            let passwords = info.slots.iter().filter(|s| s.kind == SlotKind::Password).count();
+            let codes = info.slots.len() - passwords;
+            // Slot names are user names: counted, never listed.
+            rows.push(("key slots".to_owned(), format!("{passwords} password, {codes} recovery code")));
+            let weakest = info.slots.iter().map(|s| s.kdf.m_kib).min();
+            if let Some(m) = weakest {
+                rows.push(("smallest Argon2id memory".to_owned(), format!("{} MiB", m / 1024)));
+            }
+        }
+        Ok(Err(e)) => rows.push(("key file".to_owned(), format!("unreadable: {}", crate::logs::kind_of(&e)))),
+        Err(e) => rows.push(("key file".to_owned(), format!("not read ({})", e.kind()))),
+    }
+    let aside = std::fs::read_dir(dir)
+        .map(|it| {
+            it.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("before-restore-")).count()
+        })
+        .unwrap_or(0);
+    rows.push(("folders kept aside by restores".to_owned(), aside.to_string()));
+    rows
+}
+
+fn settings_rows(session: Option<&Session>) -> Vec<(String, String)> {
+    let Some(session) = session else {
+        return vec![("settings".to_owned(), "not shown: nobody is signed in (they are inside the vault)".to_owned())];
+    };
+    let mut rows: Vec<(String, String)> = session
+        .policy()
+        .entries()
+        .into_iter()
+        .map(|(k, v)| {
+            // A folder may carry a person's name: shown only as set or not.
+            let v = if k == "backup_folder" {
+                if v.is_empty() { "not set".to_owned() } else { "set".to_owned() }
+            } else {
+                v
+            };
+            (k.to_owned(), v)
+        })
+        .collect();
+    rows.push(("signed in as role".to_owned(), session.role().as_str().to_owned()));
+    rows.push(("session locked".to_owned(), session.is_locked().to_string()));
+    rows
+}
+
+/// Replaces the home folder wherever it appears in a line.
+fn scrub_home(line: &str) -> String {
+    match std::env::home_dir() {
+        Some(home) if home.as_os_str().len() > 1 => line.replace(&*home.to_string_lossy(), "~"),
+        _ => line.to_owned(),
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Chartvault diagnostics (no personal data: no names, no patient data, no secrets)")?;
+        for (section, rows) in &self.sections {
+            writeln!(f)?;
+            writeln!(f, "[{section}]")?;
+            for (k, v) in rows {
+                writeln!(f, "{k}: {v}")?;
+            }
+        }
+        writeln!(f)?;
+        writeln!(f, "[recent log lines: {}]", self.log_lines.len())?;
+        for line in &self.log_lines {
+            writeln!(f, "{line}")?;
+        }
+        Ok(())
+    }
+}
