@@ -13,6 +13,8 @@ use tempfile::TempDir;
 pub struct AppHome {
     dir: Option<TempDir>,
     extra_env: Vec<(&'static str, OsString)>,
+    /// What the tests typed into the app: none of it may reach its logs.
+    typed: std::sync::Mutex<Vec<String>>,
 }
 
 impl AppHome {
@@ -22,7 +24,7 @@ impl AppHome {
             .prefix("chartvault-e2e-")
             .tempdir()
             .unwrap_or_else(|e| panic!("cannot make a temporary home folder: {e}"));
-        let home = AppHome { dir: Some(dir), extra_env: Vec::new() };
+        let home = AppHome { dir: Some(dir), extra_env: Vec::new(), typed: Default::default() };
         for sub in [home.data_home(), home.config_home(), home.cache_home()] {
             std::fs::create_dir_all(&sub).unwrap_or_else(|e| panic!("cannot create {}: {e}", sub.display()));
         }
@@ -31,7 +33,8 @@ impl AppHome {
 
     /// Moves the folder out (for the next app on it); `self` is left empty.
     pub(crate) fn take(&mut self) -> AppHome {
-        AppHome { dir: self.dir.take(), extra_env: std::mem::take(&mut self.extra_env) }
+        let typed = std::mem::take(&mut *self.typed.lock().unwrap_or_else(|e| e.into_inner()));
+        AppHome { dir: self.dir.take(), extra_env: std::mem::take(&mut self.extra_env), typed: typed.into() }
     }
 
     /// The folder itself (the app's `HOME`).
@@ -69,6 +72,45 @@ impl AppHome {
     /// and stderr).
     pub fn driver_log(&self) -> PathBuf {
         self.path().join("driver.log")
+    }
+
+    /// The app's log folder (`<data dir>/logs`).
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_home().join("chartvault/logs")
+    }
+
+    /// Everything the app logged, all files together.
+    pub fn app_logs(&self) -> String {
+        let Ok(entries) = std::fs::read_dir(self.log_dir()) else { return String::new() };
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        files.sort();
+        files.iter().filter_map(|f| std::fs::read_to_string(f).ok()).collect()
+    }
+
+    /// Notes a value typed into the app.
+    pub(crate) fn typed(&self, value: &str) {
+        self.typed.lock().unwrap_or_else(|e| e.into_inner()).push(value.to_owned());
+    }
+
+    /// Fails when the app's logs hold anything a test typed: a name, a note,
+    /// a password, a recovery code, a search. Values of fewer than five
+    /// characters or without a letter (codes, dates, numbers) are left out:
+    /// they would match times and counts by chance.
+    pub fn assert_logs_hold_nothing_typed(&self) {
+        if self.dir.is_none() {
+            return;
+        }
+        let logs = self.app_logs();
+        assert!(logs.contains("screen"), "the app's log records no screen:\n{logs}");
+        let lower = logs.to_lowercase();
+        let typed = self.typed.lock().unwrap_or_else(|e| e.into_inner());
+        for value in typed.iter() {
+            let v = value.trim().to_lowercase();
+            if v.chars().count() < 5 || !v.chars().any(char::is_alphabetic) {
+                continue;
+            }
+            assert!(!lower.contains(&v), "the app's log holds {value:?}, which a test typed:\n{logs}");
+        }
     }
 
     /// Runs the app with `key` set to `value` as well (a GTK theme, say).

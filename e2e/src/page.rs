@@ -91,6 +91,7 @@ impl App {
     /// `value` into it, as a user would (key events, so the UI's bindings
     /// see every change).
     pub async fn fill(&self, id: &str, value: &str) {
+        self.home().typed(value);
         let el = self.wait_for(&format!("[id=\"{}\"]", css_string(id))).await;
         if let Err(e) = el.clear().await {
             panic!("cannot clear #{id}: {e}\n{}", self.describe_page().await);

@@ -33,6 +33,21 @@ async fn sign_in(app: &App, user: &str, password: &str) {
     app.click_button("Sign in").await;
 }
 
+/// Presses "Copy diagnostics", reads the report it shows, and checks the
+/// clipboard (the X display's) holds the same.
+async fn diagnostics(app: &App) -> String {
+    app.click_button("Copy diagnostics").await;
+    app.wait_text(r#"[data-testid="diagnostics"] [role="status"]"#, "Copied.").await;
+    let read = "return document.getElementById('diagnostics-text').value;";
+    let shown = match app.client().execute(read, vec![]).await {
+        Ok(serde_json::Value::String(text)) if !text.is_empty() => text,
+        other => panic!("no diagnostics report: {other:?}"),
+    };
+    let on_clipboard = arboard::Clipboard::new().and_then(|mut c| c.get_text()).expect("the clipboard holds text");
+    assert_eq!(on_clipboard.trim_end(), shown.trim_end(), "the clipboard holds what the page shows");
+    shown
+}
+
 /// Signs in with a wrong password and waits for the answer.
 async fn failed_sign_in(app: &App, user: &str, password: &str, expect: &str) -> String {
     sign_in(app, user, password).await;
@@ -129,11 +144,31 @@ async fn a_clinics_first_day() {
     look(&app, "09-emergency").await;
     app.go("account").await;
     app.wait_for(r#"[data-form="change-password"]"#).await;
+    // Copy diagnostics: versions, the vault, the settings, the log — and
+    // no name, clinic or secret.
+    let report = diagnostics(&app).await;
+    for expected in [
+        "program: chartvault-desktop",
+        "key slots: 3 password, 1 recovery code",
+        "idle_timeout_minutes: 1",
+        "signed in as role: administrator",
+        "phase=Active",
+    ] {
+        assert!(report.contains(expected), "the diagnostics lack {expected:?}:\n{report}");
+    }
+    for private in [CLINIC, "Ada Lovelace", "Sam Staff", "Pat Provider", ADMIN_PW, STAFF_FIRST_PW, PROVIDER_FIRST_PW] {
+        assert!(!report.contains(private), "the diagnostics hold {private:?}:\n{report}");
+    }
     look(&app, "10-account").await;
 
     app.click_button("Sign out").await;
     app.wait_for(r#"[data-screen="login"]"#).await;
     look(&app, "11-login").await;
+    // Before sign-in too, without the settings (they are inside the vault).
+    app.click("details.help summary").await;
+    let report = diagnostics(&app).await;
+    assert!(report.contains("not shown: nobody is signed in"), "{report}");
+    look(&app, "11-login-diagnostics").await;
 
     // Sam's first login: their own password first.
     sign_in(&app, "sam", STAFF_FIRST_PW).await;

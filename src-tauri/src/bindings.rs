@@ -42,7 +42,12 @@ macro_rules! ipc {
         /// The invoke handler with every command. The `raw` ones move bytes
         /// (attachments) outside JSON; `ui/src/lib/raw.ts` calls them.
         pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$(crate::commands::$module::$name,)* $(crate::commands::$rmodule::$rname),*]
+            let handle: Box<dyn Fn(tauri::ipc::Invoke) -> bool + Send + Sync> = Box::new(tauri::generate_handler![$(crate::commands::$module::$name,)* $(crate::commands::$rmodule::$rname),*]);
+            move |invoke: tauri::ipc::Invoke| {
+                // The command's name only (debug level): its arguments are clinic data.
+                tracing::debug!(command = invoke.message.command(), "ipc");
+                handle(invoke)
+            }
         }
 
         #[allow(dead_code)]
@@ -112,7 +117,7 @@ fn camel(snake: &str) -> String {
 
 ipc! {
     types: [
-        Phase, Status, Me, Shown, SetupArgs, SetupDone, PasswordRateArgs, PasswordRating, LoginArgs, CodeArgs,
+        Phase, Status, Me, Shown, DiagnosticsCopy, SetupArgs, SetupDone, PasswordRateArgs, PasswordRating, LoginArgs, CodeArgs,
         UnlockArgs, RecoverArgs, ChangePasswordArgs, UserRow, NewUserArgs, UserArgs, UserPasswordArgs, RoleArgs,
         OverrideArgs, PermissionRow, UserAccessView, RoleOption, EmergencyRow, ReviewArgs, AuditQuery, ChangeView,
         AuditEntryView, AuditPage, ChainCheck, ExportArgs, ExportDone, PolicyEntry, PolicyArgs, TotpEnrolment,
@@ -129,6 +134,7 @@ ipc! {
     raw: [chart::add_attachment, chart::attachment_bytes, chart::import_patients];
     commands: [
         session::status() -> Status;
+        support::copy_diagnostics() -> DiagnosticsCopy;
         session::rate_password(PasswordRateArgs) -> PasswordRating;
         session::setup(SetupArgs) -> SetupDone;
         session::check_own_code(CodeArgs) -> ();

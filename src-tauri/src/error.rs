@@ -14,6 +14,8 @@ pub type IpcResult<T> = Result<T, IpcError>;
 impl IpcError {
     /// An error of `code` with `message`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> IpcError {
+        // The code, never the message: a message may quote a name or a value.
+        tracing::info!(code = ?code, "command refused");
         IpcError { code, message: message.into() }
     }
 

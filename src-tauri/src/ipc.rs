@@ -75,6 +75,15 @@ pub struct Shown {
     pub text: String,
 }
 
+/// The diagnostics report, and whether it went to the clipboard.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DiagnosticsCopy {
+    /// The report (no personal data), shown so the person sees what they send.
+    pub report: String,
+    /// Whether the clipboard now holds it.
+    pub copied: bool,
+}
+
 /// The first-run wizard's answers.
 #[derive(Deserialize, TS)]
 pub struct SetupArgs {

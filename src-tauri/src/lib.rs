@@ -37,6 +37,13 @@ pub fn run() {
     if let Err(e) = std::fs::create_dir_all(&paths.data_dir) {
         fail(&format!("cannot create {}: {e}", paths.data_dir.display()));
     }
+    // The app still runs when its log cannot be written (a full disk).
+    if let Err(e) = chartvault_core::logs::init(&paths.data_dir, "desktop") {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("chartvault: no log this time: {e}");
+        }
+    }
     let workstation = match Workstation::current(&paths.data_dir) {
         Ok(w) => w,
         Err(e) => fail(&e.to_string()),
@@ -56,6 +63,9 @@ pub fn run() {
                 let _ = w.set_focus();
             }
         }))
+        // Used from Rust only ("Copy diagnostics"); the page is granted none
+        // of its commands.
+        .plugin(tauri_plugin_clipboard_manager::init())
         .manage(state::AppState::new(paths, env))
         .invoke_handler(bindings::handler())
         .setup(|app| {
@@ -67,6 +77,7 @@ pub fn run() {
     match built {
         Ok(app) => app.run(|app, event| {
             if let tauri::RunEvent::Exit = event {
+                tracing::info!("app closing");
                 // Sign out so the vault is closed and its keys dropped.
                 let state = app.state::<state::AppState>();
                 let mut g = state.lock();
@@ -80,6 +91,7 @@ pub fn run() {
 }
 
 fn fail(why: &str) -> ! {
+    tracing::error!("the app could not start");
     #[allow(clippy::print_stderr)]
     {
         eprintln!("chartvault: {why}");

@@ -37,6 +37,8 @@ pub struct Inner {
     /// The signed-in user as last seen unlocked (the lock screen shows it
     /// while the vault is closed).
     pub me: Option<Me>,
+    /// The phase last reported, so the log records each change once.
+    logged_phase: Option<Phase>,
 }
 
 /// The app's state, managed by Tauri.
@@ -62,7 +64,7 @@ impl AppState {
             env,
             cancel: Arc::default(),
             backup_running: AtomicBool::new(false),
-            inner: Mutex::new(Inner { dir, stage: Stage::Out, me: None }),
+            inner: Mutex::new(Inner { dir, stage: Stage::Out, me: None, logged_phase: None }),
         }
     }
 
@@ -109,6 +111,11 @@ impl Inner {
             Stage::In(s) if s.is_locked() => Phase::Locked,
             Stage::In(_) => Phase::Active,
         };
+        if self.logged_phase != Some(phase) {
+            // The screen, never who is on it.
+            tracing::info!(phase = ?phase, "screen");
+            self.logged_phase = Some(phase);
+        }
         let pending_user = match &self.stage {
             Stage::Pending(p, _) => p.username().map(str::to_owned),
             _ => None,

@@ -60,7 +60,10 @@ fn exists_failure(out: &Path) -> Failure {
 
 /// Writes a file through `write`: to `OUT.partial`, then renamed to `out`.
 /// On any failure nothing is left.
-fn write_file<T>(out: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T, CoreError>) -> Result<T, Failure> {
+pub(crate) fn write_file<T>(
+    out: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, CoreError>,
+) -> Result<T, Failure> {
     if out.exists() {
         return Err(exists_failure(out));
     }

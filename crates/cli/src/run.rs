@@ -410,27 +410,11 @@ fn audit(session: &mut Session, c: &AuditCommand) -> Outcome {
             Ok(())
         }
         AuditCommand::Export { out, filter: f } => {
-            // Written beside the target and renamed when complete: a refused
-            // or failed export leaves an existing file as it was.
-            let mut partial = out.clone().into_os_string();
-            partial.push(".partial");
-            let partial = PathBuf::from(partial);
             // Permission and password first: a refused export touches no file.
             session.check_audit_export()?;
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let file = opts.open(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
-            let written = session.audit_export(&filter(f, None)?, std::io::BufWriter::new(file));
-            let n = match written {
-                Ok(n) => n,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&partial);
-                    return Err(e.into());
-                }
-            };
-            std::fs::rename(&partial, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            let filter = filter(f, None)?;
+            // Like every export: never over an existing file, nothing left on failure.
+            let n = crate::exports::write_file(out, |w| session.audit_export(&filter, w))?;
             println!("{n} entries written to {}", out.display());
             Ok(())
         }

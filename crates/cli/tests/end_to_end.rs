@@ -786,6 +786,11 @@ fn an_export_without_a_limit_writes_every_entry() {
     assert_eq!(rows.len(), n + 1, "a header and {n} rows");
     // The verify's logout and the export's login come after the count.
     assert_eq!(n as u64, entries + 2, "the export holds {n} of the trail's {} entries: {run}", entries + 2);
+    // Regression: a second export to the same name is refused, the first kept
+    // (it used to be replaced).
+    let before = std::fs::read(&csv).unwrap();
+    c.run(AUD.name, &["audit", "export", "--out", csv_arg], &[AUD.own]).exits(2).complains("never overwrites");
+    assert_eq!(std::fs::read(&csv).unwrap(), before);
     report_time("an_export_without_a_limit_writes_every_entry", started);
 }
 

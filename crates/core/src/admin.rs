@@ -169,7 +169,14 @@ impl Session {
         let user = self.admin_target(username)?;
         self.check_password_policy(password, &user.username, &user.display_name)?;
         let now = self.env.clock.now();
-        self.vault()?.change_password(user.username.as_str(), password, None)?;
+        let vault = self.vault()?;
+        // After a passphrase restore only the restoring administrator has a
+        // key slot: a reset gives the others theirs.
+        if vault.slots().iter().any(|s| s.name == user.username.as_str()) {
+            vault.change_password(user.username.as_str(), password, None)?;
+        } else {
+            vault.add_password_slot(user.username.as_str(), password, None)?;
+        }
         let tx = self.vault_mut()?.conn_mut().transaction()?;
         users::set(&tx, user.id, Column::MustChangePassword, true, now)?;
         tx.commit()?;

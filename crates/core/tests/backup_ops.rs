@@ -236,12 +236,24 @@ fn a_passphrase_restore_gives_one_administrator_a_new_password_and_lists_the_oth
     assert_eq!(restored.users_without_password, ["pat"]);
     w.next_step();
     let code = w.code();
-    chartvault_core::session::login(
+    let mut ada = chartvault_core::session::login(
         &target,
         &chartvault_core::session::Credentials { username: "ada", password: &new_pw, code: Some(&code) },
         &w.env,
     )
     .unwrap();
+    // Regression: the listed users get a password by the ordinary reset
+    // (it used to fail, as they have no key slot to change).
+    let given = pw("Walnut harbours drift past Ghent");
+    ada.reset_password("pat", &given).unwrap();
+    ada.logout().unwrap();
+    let pat = chartvault_core::session::login(
+        &target,
+        &chartvault_core::session::Credentials { username: "pat", password: &given, code: None },
+        &w.env,
+    )
+    .unwrap();
+    assert!(pat.user().must_change_password);
 }
 
 #[test]

@@ -9,6 +9,7 @@ pub mod chart;
 pub mod exports;
 pub mod records;
 pub mod session;
+pub mod support;
 pub mod users;
 
 use secrecy::SecretString;

@@ -80,6 +80,16 @@ export type Shown = {
  */
 text: string, };
 
+export type DiagnosticsCopy = { 
+/**
+ * The report (no personal data), shown so the person sees what they send.
+ */
+report: string, 
+/**
+ * Whether the clipboard now holds it.
+ */
+copied: boolean, };
+
 export type SetupArgs = { 
 /**
  * Clinic name.
@@ -1658,6 +1668,7 @@ problem: string | null, };
 /** The app's commands. */
 export const commands = {
   status: (): Promise<Status> => call("status"),
+  copyDiagnostics: (): Promise<DiagnosticsCopy> => call("copy_diagnostics"),
   ratePassword: (args: PasswordRateArgs): Promise<PasswordRating> => call("rate_password", { args }),
   setup: (args: SetupArgs): Promise<SetupDone> => call("setup", { args }),
   checkOwnCode: (args: CodeArgs): Promise<null> => call("check_own_code", { args }),
