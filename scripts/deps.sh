@@ -31,6 +31,11 @@ if [ "$want_test" = 1 ]; then
   for pkg in webkit2gtk-driver xvfb; do installed "$pkg" || need_apt+=("$pkg"); done
   # A private session bus for the single-instance test.
   command -v dbus-daemon >/dev/null 2>&1 || need_apt+=(dbus)
+  # Reading and checking the packages: the .rpm's contents, the desktop
+  # entry, the AppStream metadata.
+  command -v rpm >/dev/null 2>&1 || need_apt+=(rpm)
+  command -v desktop-file-validate >/dev/null 2>&1 || need_apt+=(desktop-file-utils)
+  command -v appstreamcli >/dev/null 2>&1 || need_apt+=(appstream)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== apt-get install ${need_apt[*]}"

@@ -18,6 +18,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== docs: links and the HIPAA map's test references"
+bash scripts/check-docs.sh
+
 echo "== cargo test (release: the crash and tamper suites run thousands of trials)"
 log=$(mktemp)
 # As root, the backup tests also write to a small tmpfs that fills up and
@@ -25,8 +28,17 @@ log=$(mktemp)
 if [ "$(id -u)" = 0 ]; then export CHARTVAULT_TEST_MOUNTS=1; fi
 cargo test --workspace --exclude chartvault-e2e --release --locked 2>&1 | tee "$log"
 
-echo "== end to end: the built app in WebKit (scripts/e2e.sh)"
+echo "== packages: .deb and .rpm (scripts/package.sh)"
+bash scripts/package.sh
+CHARTVAULT_E2E_DEB=$(ls "$PWD"/target/release/bundle/deb/*.deb | head -n1)
+CHARTVAULT_E2E_RPM=$(ls "$PWD"/target/release/bundle/rpm/*.rpm | head -n1)
+export CHARTVAULT_E2E_DEB CHARTVAULT_E2E_RPM
+
+echo "== end to end: the built app in WebKit, and the installed .deb (scripts/e2e.sh)"
 SKIP_UI_BUILD=1 bash scripts/e2e.sh 2>&1 | tee -a "$log"
+
+echo "== the README's run command (scripts/run.sh) reaches the first-run wizard"
+bash scripts/check-run.sh
 
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')

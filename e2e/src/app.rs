@@ -43,6 +43,12 @@ impl App {
         Some(App::start(binary, AppHome::new()).await)
     }
 
+    /// Starts the program at `binary` (an installed copy, say) on a fresh
+    /// home folder.
+    pub async fn launch_binary(binary: PathBuf) -> App {
+        App::start(binary, AppHome::new()).await
+    }
+
     /// Starts the app on `home`, a folder an earlier app may have used.
     pub async fn launch_in(home: AppHome) -> Option<App> {
         let binary = app_binary()?;
@@ -143,6 +149,7 @@ impl App {
         }
         // SIGTERM to tauri-driver, after the session is closed.
         self.driver.take();
+        self.home.assert_logs_hold_nothing_typed();
     }
 
     /// WebKitWebDriver ends the app a moment after its session is closed;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the Linux packages with the Tauri bundler: a .deb and an .rpm
+# holding the desktop app, the `chartvault` command with its man pages and
+# shell completions, the desktop entry, AppStream metadata, icons in every
+# size and the guides. Settings: src-tauri/tauri.conf.json (shared) and
+# packaging/linux/tauri.linux.json. Windows and macOS installers are built
+# on those systems (packaging/README.md).
+# Usage: bash scripts/package.sh     (packages in target/release/bundle/{deb,rpm}/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh
+tauri=ui/node_modules/.bin/tauri
+[ -x "$tauri" ] || { echo "package: the Tauri CLI is missing (ui/node_modules/.bin/tauri; scripts/deps.sh installs it)" >&2; exit 1; }
+
+echo "== the UI and the command (release)"
+(cd ui && npm run --silent build)
+cargo build --release --locked -p chartvault-cli
+
+echo "== man pages and shell completions (target/packaging/)"
+out=target/packaging
+rm -rf "$out" && mkdir -p "$out/man" "$out/completions"
+./target/release/chartvault manpages "$out/man"
+gzip -9n "$out"/man/*.1
+./target/release/chartvault completions bash > "$out/completions/chartvault.bash"
+./target/release/chartvault completions zsh > "$out/completions/_chartvault"
+./target/release/chartvault completions fish > "$out/completions/chartvault.fish"
+
+echo "== tauri build: .deb and .rpm"
+rm -rf target/release/bundle/deb target/release/bundle/rpm
+"$tauri" build --ci --bundles deb,rpm --config packaging/linux/tauri.linux.json
+ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
