@@ -19,14 +19,19 @@ cargo build --release --locked -p chartvault-cli
 
 echo "== man pages and shell completions (target/packaging/)"
 out=target/packaging
-rm -rf "$out" && mkdir -p "$out/man" "$out/completions"
+rm -rf "$out" && mkdir -p "$out/man" "$out/completions" "$out/bin"
+# The release profile keeps line tables for the benchmarks' profiles; the
+# packages ship stripped binaries.
+strip --strip-debug -o "$out/bin/chartvault" target/release/chartvault
 ./target/release/chartvault manpages "$out/man"
 gzip -9n "$out"/man/*.1
 ./target/release/chartvault completions bash > "$out/completions/chartvault.bash"
 ./target/release/chartvault completions zsh > "$out/completions/_chartvault"
 ./target/release/chartvault completions fish > "$out/completions/chartvault.fish"
 
-echo "== tauri build: .deb and .rpm"
+echo "== tauri build, strip, tauri bundle: .deb and .rpm"
 rm -rf target/release/bundle/deb target/release/bundle/rpm
-"$tauri" build --ci --bundles deb,rpm --config packaging/linux/tauri.linux.json
+"$tauri" build --ci --no-bundle --config packaging/linux/tauri.linux.json
+strip --strip-debug target/release/chartvault-desktop
+"$tauri" bundle --ci --bundles deb,rpm --config packaging/linux/tauri.linux.json
 ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
