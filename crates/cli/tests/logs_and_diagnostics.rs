@@ -287,3 +287,33 @@ fn resolve(parts: &[String]) -> Vec<String> {
     }
     out
 }
+
+#[test]
+fn the_log_keeps_fourteen_days_per_program_and_leaves_the_apps_files_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let logs = common::data_home(&vault).join("chartvault").join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    // Twenty old days of the command's log and of the app's.
+    for day in 1..=20 {
+        for program in ["cli", "desktop"] {
+            let name = logs.join(format!("{program}.2020-01-{day:02}.log"));
+            std::fs::write(&name, "2020-01-01T00:00:00.000000Z  INFO old\n").unwrap();
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+        .args(["--vault", path(&vault), "diagnostics"])
+        .env("XDG_DATA_HOME", common::data_home(&vault))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let names: Vec<String> =
+        std::fs::read_dir(&logs).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let cli = names.iter().filter(|n| n.starts_with("cli.")).count();
+    let desktop = names.iter().filter(|n| n.starts_with("desktop.")).count();
+    assert_eq!(cli, chartvault_core::logs::KEEP_FILES, "{names:?}");
+    assert_eq!(desktop, 20, "the command prunes its own files only: {names:?}");
+    // Today's file is among those kept. (Which old ones go is decided by
+    // their creation times, all alike here; on a real machine the oldest.)
+    assert!(names.iter().any(|n| n.starts_with("cli.") && !n.starts_with("cli.2020-")), "{names:?}");
+}
