@@ -20,9 +20,10 @@ cargo build --release --locked -p chartvault-cli
 echo "== man pages and shell completions (target/packaging/)"
 out=target/packaging
 rm -rf "$out" && mkdir -p "$out/man" "$out/completions" "$out/bin"
-# The release profile keeps line tables for the benchmarks' profiles; the
-# packages ship stripped binaries.
-strip --strip-debug -o "$out/bin/chartvault" target/release/chartvault
+# The release profile keeps line tables for profiling; the packages ship
+# binaries stripped as Debian strips them (--strip-unneeded). A panic is
+# still logged by file and line: those are compiled in, not symbols.
+strip --strip-unneeded -o "$out/bin/chartvault" target/release/chartvault
 ./target/release/chartvault manpages "$out/man"
 gzip -9n "$out"/man/*.1
 ./target/release/chartvault completions bash > "$out/completions/chartvault.bash"
@@ -32,6 +33,6 @@ gzip -9n "$out"/man/*.1
 echo "== tauri build, strip, tauri bundle: .deb and .rpm"
 rm -rf target/release/bundle/deb target/release/bundle/rpm
 "$tauri" build --ci --no-bundle --config packaging/linux/tauri.linux.json
-strip --strip-debug target/release/chartvault-desktop
+strip --strip-unneeded target/release/chartvault-desktop
 "$tauri" bundle --ci --bundles deb,rpm --config packaging/linux/tauri.linux.json
 ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm

@@ -202,6 +202,13 @@ fn diagnostics_without_a_user_or_a_vault_still_report() {
     assert!(text.contains("state: no such folder"), "{text}");
     assert!(text.contains("not shown: nobody is signed in"), "{text}");
     assert!(text.contains("command=\"diagnostics\""), "the report carries its own start in the log:\n{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let logs = common::data_home(&vault).join("chartvault").join("logs");
+        let mode = std::fs::metadata(&logs).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the log folder is its owner's only");
+    }
 }
 
 fn chartvault(args: &[&str]) -> std::process::Output {

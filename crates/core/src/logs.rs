@@ -54,7 +54,7 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
 pub fn init(data_dir: &Path, program: &'static str) -> Result<PathBuf, LogError> {
     let dir = log_dir(data_dir);
     let folder_error = |why: String| LogError::Folder { dir: home_as_tilde(&dir), why };
-    std::fs::create_dir_all(&dir).map_err(|e| folder_error(e.to_string()))?;
+    make_private_dir(&dir).map_err(|e| folder_error(e.to_string()))?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(program)
@@ -75,6 +75,22 @@ pub fn init(data_dir: &Path, program: &'static str) -> Result<PathBuf, LogError>
         "started"
     );
     Ok(dir)
+}
+
+/// The log folder, readable by its owner only where the system has modes
+/// (the log holds no clinic data, but when people worked is theirs). On
+/// Windows the per-user application-data folder is private already.
+fn make_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
 }
 
 fn level_from_env() -> LevelFilter {
