@@ -206,6 +206,11 @@ async fn a_clinics_first_day() {
         .await
         .expect_err("setup");
     assert_eq!(refused["code"], "conflict", "no second vault over a working one: {refused}");
+    // The clipboard plugin serves one Rust command; the page may not call it.
+    for command in ["plugin:clipboard-manager|read_text", "plugin:clipboard-manager|write_text"] {
+        let refused = app.invoke(command, json!({ "text": "x" })).await.expect_err(command);
+        assert!(refused.to_string().contains("not allowed"), "{command}: {refused}");
+    }
     app.go("account").await;
     app.wait_for(r#"main[data-view="account"]"#).await;
 
