@@ -15,7 +15,8 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
 
 /// The log folder inside the data directory.
 pub const LOG_DIR: &str = "logs";
@@ -62,8 +63,13 @@ pub fn init(data_dir: &Path, program: &'static str) -> Result<PathBuf, LogError>
         .max_log_files(KEEP_FILES)
         .build(&dir)
         .map_err(|e| folder_error(e.to_string()))?;
+    let level = level_from_env();
+    // Our events at the level asked for; other crates' (a plugin, the D-Bus
+    // library) at warnings at most, whose debug output could quote anything.
+    let only_ours =
+        Targets::new().with_default(std::cmp::min(level, LevelFilter::WARN)).with_target("chartvault", level);
     let subscriber =
-        tracing_subscriber::fmt().with_writer(appender).with_ansi(false).with_max_level(level_from_env()).finish();
+        tracing_subscriber::fmt().with_writer(appender).with_ansi(false).with_max_level(level).finish().with(only_ours);
     tracing::subscriber::set_global_default(subscriber).map_err(|_| LogError::AlreadyStarted)?;
     log_panics();
     tracing::info!(
