@@ -182,6 +182,7 @@ fn logs_and_diagnostics_hold_no_clinic_data_or_secret_after_every_workflow() {
         "journal mode: Wal",
         "idle_timeout_minutes: 10",
         "signed in as role: provider",
+        "folder: chosen at set-up (its path is not shown",
         "command=\"backup create\"",
     ] {
         assert!(text.contains(expected), "the report lacks {expected:?}:\n{text}");
@@ -200,6 +201,16 @@ fn diagnostics_without_a_user_or_a_vault_still_report() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("state: no such folder"), "{text}");
+    assert!(!text.contains(path(&vault)), "a folder given with --vault is not shown:\n{text}");
+    // The default folder is shown, home as `~` when under it.
+    let default = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+        .arg("diagnostics")
+        .env("XDG_DATA_HOME", common::data_home(&vault))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(default.stdout).unwrap();
+    let expected = format!("folder: {}/chartvault/vault (the default)", common::data_home(&vault).display());
+    assert!(text.contains(&expected), "{text}");
     assert!(text.contains("not shown: nobody is signed in"), "{text}");
     assert!(text.contains("command=\"diagnostics\""), "the report carries its own start in the log:\n{text}");
     #[cfg(unix)]

@@ -54,7 +54,8 @@ impl Report {
 /// run without `--user`), the settings, which live inside the sealed
 /// database, are left out and the report says so.
 pub fn gather(subject: &Subject<'_>, session: Option<&Session>) -> Report {
-    let mut sections = vec![("program", program_rows(subject)), ("vault folder", vault_rows(subject.vault_dir))];
+    let mut sections =
+        vec![("program", program_rows(subject)), ("vault folder", vault_rows(subject.vault_dir, subject.data_dir))];
     sections.push(("settings", settings_rows(session)));
     let logs = crate::logs::log_dir(subject.data_dir);
     sections.push(("logs", vec![("folder".to_owned(), home_as_tilde(&logs))]));
@@ -88,8 +89,15 @@ fn os_release() -> Option<String> {
     None
 }
 
-fn vault_rows(dir: &Path) -> Vec<(String, String)> {
-    let mut rows = vec![("folder".to_owned(), home_as_tilde(dir))];
+fn vault_rows(dir: &Path, data_dir: &Path) -> Vec<(String, String)> {
+    // The default folder is shown; one chosen at set-up is not, as its path
+    // may carry a clinic's or a person's name.
+    let shown = if dir == data_dir.join("vault") {
+        format!("{} (the default)", home_as_tilde(dir))
+    } else {
+        "chosen at set-up (its path is not shown: it may carry a name)".to_owned()
+    };
+    let mut rows = vec![("folder".to_owned(), shown)];
     if !dir.is_dir() {
         rows.push(("state".to_owned(), "no such folder (first run, or the folder moved)".to_owned()));
         return rows;
