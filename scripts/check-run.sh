@@ -9,24 +9,35 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fresh=$(mktemp -d)
-trap 'rm -rf "$fresh"' EXIT
-mkdir -p "$fresh/data" "$fresh/config" "$fresh/cache"
 log_dir="$fresh/data/chartvault/logs"
+mkdir -p "$fresh/data" "$fresh/config" "$fresh/cache"
 
-# A fresh user's folders (cargo and npm keep their own, so the build is reused).
+# Its own session (setsid in a script without job control does not fork, so
+# $! is the session's id): everything it starts, Xvfb and WebKit included,
+# is stopped with it.
 XDG_DATA_HOME="$fresh/data" XDG_CONFIG_HOME="$fresh/config" XDG_CACHE_HOME="$fresh/cache" \
-  DBUS_SESSION_BUS_ADDRESS=disabled: NO_AT_BRIDGE=1 \
+  CHARTVAULT_LOG=info DBUS_SESSION_BUS_ADDRESS=disabled: NO_AT_BRIDGE=1 \
   setsid xvfb-run -a -s "-screen 0 1280x1024x24" bash scripts/run.sh >"$fresh/run.out" 2>&1 &
-pid=$!
+sid=$!
 
+stop() {
+  pkill -TERM -s "$sid" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    pgrep -s "$sid" >/dev/null 2>&1 || break
+    sleep 0.5
+  done
+  pkill -KILL -s "$sid" 2>/dev/null || true
+  wait "$sid" 2>/dev/null || true
+}
+trap 'stop; rm -rf "$fresh"' EXIT
+
+# A cold build on two cores takes a while: up to 30 minutes.
 seen=""
-for _ in $(seq 1 900); do
+for _ in $(seq 1 1800); do
   if grep -qs 'phase=Setup' "$log_dir"/*.log; then seen=1; break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then break; fi
+  if ! kill -0 "$sid" 2>/dev/null; then break; fi
   sleep 1
 done
-kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
 
 if [ -z "$seen" ]; then
   echo "check-run: scripts/run.sh did not reach the first-run wizard; its output:" >&2

@@ -151,8 +151,11 @@ async fn a_clinics_first_day() {
         "program: chartvault-desktop",
         "key slots: 3 password, 1 recovery code",
         "idle_timeout_minutes: 1",
+        // The record number's format by its shape: it may carry the clinic's name.
+        "mrn_format: AAA-######",
         "signed in as role: administrator",
         "phase=Active",
+        "action=\"user_created\"",
     ] {
         assert!(report.contains(expected), "the diagnostics lack {expected:?}:\n{report}");
     }

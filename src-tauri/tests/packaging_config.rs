@@ -129,6 +129,7 @@ fn windows_installers_work_offline_and_upgrade_in_place() {
         win.wix.as_ref().and_then(|w| w.upgrade_code).is_some(),
         "a fixed upgrade code lets the MSI upgrade in place"
     );
+    assert_eq!(config.bundle.external_bin, Some(vec!["../target/packaging/bin/chartvault".to_owned()]));
     assert_sources_exist(&value, "packaging/windows/tauri.windows.json");
 }
 
@@ -139,5 +140,7 @@ fn the_macos_disk_image_is_hardened() {
     let mac = &config.bundle.macos;
     assert!(mac.hardened_runtime);
     assert_eq!(mac.minimum_system_version.as_deref(), Some("11.0"));
+    // The command as an external binary, signed with the app (a resource would not be).
+    assert_eq!(config.bundle.external_bin, Some(vec!["../target/packaging/bin/chartvault".to_owned()]));
     assert_sources_exist(&value, "packaging/macos/tauri.macos.json");
 }

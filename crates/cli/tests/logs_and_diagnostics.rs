@@ -166,6 +166,17 @@ fn logs_and_diagnostics_hold_no_clinic_data_or_secret_after_every_workflow() {
     ] {
         assert!(log.contains(expected), "the log lacks {expected:?}:\n{log}");
     }
+    // Without a sign-in, the log's lines of who did what are left out.
+    let anonymous = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+        .args(["--vault", path(&vault), "diagnostics"])
+        .env("XDG_DATA_HOME", common::data_home(&vault))
+        .output()
+        .unwrap();
+    let anonymous = String::from_utf8(anonymous.stdout).unwrap();
+    assert!(anonymous.contains("left out: audit and sign-in lines"), "{anonymous}");
+    assert!(anonymous.contains("command=\"backup create\""), "{anonymous}");
+    assert!(!anonymous.contains("audit entry") && !anonymous.contains("sign-in refused"), "{anonymous}");
+
     for canary in CANARIES {
         let lower = canary.to_lowercase();
         assert!(!log.to_lowercase().contains(&lower), "the log holds {canary:?}:\n{log}");
@@ -180,8 +191,11 @@ fn logs_and_diagnostics_hold_no_clinic_data_or_secret_after_every_workflow() {
         program.as_str(),
         "key slots: 2 password, 1 recovery code",
         "journal mode: Wal",
-        "idle_timeout_minutes: 10",
+        // Settings need policy_admin, which a provider lacks; the log's
+        // activity lines need audit_read, which this one was granted.
+        "settings: not shown: they need the policy_admin permission",
         "signed in as role: provider",
+        "action=\"backup\"",
         "folder: chosen at set-up (its path is not shown",
         "command=\"backup create\"",
     ] {
@@ -205,12 +219,22 @@ fn diagnostics_without_a_user_or_a_vault_still_report() {
     // The default folder is shown, home as `~` when under it.
     let default = Command::new(env!("CARGO_BIN_EXE_chartvault"))
         .arg("diagnostics")
+        .env("HOME", tmp.path())
         .env("XDG_DATA_HOME", common::data_home(&vault))
         .output()
         .unwrap();
     let text = String::from_utf8(default.stdout).unwrap();
-    let expected = format!("folder: {}/chartvault/vault (the default)", common::data_home(&vault).display());
-    assert!(text.contains(&expected), "{text}");
+    assert!(text.contains("folder: ~/xdg/chartvault/vault (the default)"), "{text}");
+    // A data folder outside the home folder is not shown at all.
+    let outside = Command::new(env!("CARGO_BIN_EXE_chartvault"))
+        .arg("diagnostics")
+        .env("HOME", "/nonexistent-home")
+        .env("XDG_DATA_HOME", common::data_home(&vault))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(outside.stdout).unwrap();
+    assert!(text.contains("data folder: (outside the home folder; not shown)"), "{text}");
+    assert!(!text.contains(&*tmp.path().to_string_lossy()), "{text}");
     assert!(text.contains("not shown: nobody is signed in"), "{text}");
     assert!(text.contains("command=\"diagnostics\""), "the report carries its own start in the log:\n{text}");
     #[cfg(unix)]

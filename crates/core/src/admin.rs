@@ -171,8 +171,10 @@ impl Session {
         let now = self.env.clock.now();
         let vault = self.vault()?;
         // After a passphrase restore only the restoring administrator has a
-        // key slot: a reset gives the others theirs.
-        if vault.slots().iter().any(|s| s.name == user.username.as_str()) {
+        // key slot: a reset gives the other active users theirs. A disabled
+        // or removed user gets none (enabling adds it).
+        let has_slot = vault.slots().iter().any(|s| s.name == user.username.as_str());
+        if has_slot || user.status != Status::Active {
             vault.change_password(user.username.as_str(), password, None)?;
         } else {
             vault.add_password_slot(user.username.as_str(), password, None)?;

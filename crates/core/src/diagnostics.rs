@@ -10,7 +10,8 @@ use std::path::Path;
 use chartvault_seal::backup::INTENT_FILE;
 use chartvault_seal::{DB_FILE, JOURNAL_FILE, KEYS_FILE, SlotKind, WAL_FILE, inspect_key_file};
 
-use crate::logs::{home_as_tilde, recent_lines};
+use crate::access::Permission;
+use crate::logs::{recent_lines, shown_folder};
 use crate::session::Session;
 
 /// Lines of recent logs a report carries.
@@ -50,17 +51,34 @@ impl Report {
     }
 }
 
-/// Gathers the report. Without a session (nobody signed in, or the CLI
-/// run without `--user`), the settings, which live inside the sealed
-/// database, are left out and the report says so.
+/// Gathers the report. It asks no more of a person than the app does:
+/// the settings need `policy_admin` (they live inside the sealed
+/// database, so a session too), and the log's audit and sign-in lines —
+/// who did what when, by user number — need `audit_read`. Anyone else,
+/// before sign-in too, gets the rest, and the report says what it left out.
 pub fn gather(subject: &Subject<'_>, session: Option<&Session>) -> Report {
     let mut sections =
         vec![("program", program_rows(subject)), ("vault folder", vault_rows(subject.vault_dir, subject.data_dir))];
     sections.push(("settings", settings_rows(session)));
     let logs = crate::logs::log_dir(subject.data_dir);
-    sections.push(("logs", vec![("folder".to_owned(), home_as_tilde(&logs))]));
-    Report { sections, log_lines: recent_lines(&logs, LOG_LINES).iter().map(|l| scrub_home(l)).collect() }
+    let activity = session.is_some_and(|s| s.holds(Permission::AuditRead));
+    let mut log_rows = vec![("folder".to_owned(), shown_folder(&logs))];
+    if !activity {
+        log_rows
+            .push(("left out".to_owned(), "audit and sign-in lines (they need the audit_read permission)".to_owned()));
+    }
+    sections.push(("logs", log_rows));
+    let lines = recent_lines(&logs, LOG_LINES)
+        .into_iter()
+        .filter(|l| activity || !(l.contains(AUDIT_LINE) || l.contains(SIGN_IN_LINE)))
+        .map(|l| scrub_home(&l))
+        .collect();
+    Report { sections, log_lines: lines }
 }
+
+/// The messages of the log lines that record people's activity.
+const AUDIT_LINE: &str = " audit entry ";
+const SIGN_IN_LINE: &str = " sign-in refused";
 
 fn program_rows(s: &Subject<'_>) -> Vec<(String, String)> {
     let mut rows = vec![
@@ -73,7 +91,7 @@ fn program_rows(s: &Subject<'_>) -> Vec<(String, String)> {
     if let Some(release) = os_release() {
         rows.push(("system release".to_owned(), release));
     }
-    rows.push(("data folder".to_owned(), home_as_tilde(s.data_dir)));
+    rows.push(("data folder".to_owned(), shown_folder(s.data_dir)));
     rows
 }
 
@@ -93,7 +111,7 @@ fn vault_rows(dir: &Path, data_dir: &Path) -> Vec<(String, String)> {
     // The default folder is shown; one chosen at set-up is not, as its path
     // may carry a clinic's or a person's name.
     let shown = if dir == data_dir.join("vault") {
-        format!("{} (the default)", home_as_tilde(dir))
+        format!("{} (the default)", shown_folder(dir))
     } else {
         "chosen at set-up (its path is not shown: it may carry a name)".to_owned()
     };
@@ -148,16 +166,24 @@ fn settings_rows(session: Option<&Session>) -> Vec<(String, String)> {
     let Some(session) = session else {
         return vec![("settings".to_owned(), "not shown: nobody is signed in (they are inside the vault)".to_owned())];
     };
+    if !session.holds(Permission::PolicyAdmin) {
+        return vec![
+            ("settings".to_owned(), "not shown: they need the policy_admin permission".to_owned()),
+            ("signed in as role".to_owned(), session.role().as_str().to_owned()),
+        ];
+    }
     let mut rows: Vec<(String, String)> = session
         .policy()
         .entries()
         .into_iter()
         .map(|(k, v)| {
             // A folder may carry a person's name: shown only as set or not.
-            let v = if k == "backup_folder" {
-                if v.is_empty() { "not set".to_owned() } else { "set".to_owned() }
-            } else {
-                v
+            // The record number's format may carry the clinic's: its shape.
+            let v = match k {
+                "backup_folder" if v.is_empty() => "not set".to_owned(),
+                "backup_folder" => "set".to_owned(),
+                "mrn_format" => shape(&v),
+                _ => v,
             };
             (k.to_owned(), v)
         })
@@ -165,6 +191,21 @@ fn settings_rows(session: Option<&Session>) -> Vec<(String, String)> {
     rows.push(("signed in as role".to_owned(), session.role().as_str().to_owned()));
     rows.push(("session locked".to_owned(), session.is_locked().to_string()));
     rows
+}
+
+/// Text with every letter as `A` and every digit as `9`: its shape.
+fn shape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_alphabetic() {
+                'A'
+            } else if c.is_numeric() {
+                '9'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Replaces the home folder wherever it appears in a line.

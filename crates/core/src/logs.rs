@@ -2,11 +2,12 @@
 //! clinic — never what is in the vault.
 //!
 //! Events carry fixed fields only: command and step names, numeric ids,
-//! counts, sizes, durations and error kinds (`CoreError::kind`). No event
+//! counts, sizes, durations and error kinds ([`kind_of`]: variant names). No event
 //! carries a name, a note, a file name, a path inside the vault, a message
 //! built from clinic data, or anything secret; a test writes canary data
-//! through every workflow and scans the files for it. Paths outside the
-//! vault (the data directory) are logged with the home folder as `~`.
+//! through the command's workflows and scans the files for it, and every
+//! end-to-end journey checks the app's log for what it typed. The data
+//! directory is logged as `~/…`, and not at all outside the home folder.
 //!
 //! One file per program and day in `<data dir>/logs/` (`desktop.2026-11-30.log`,
 //! `cli.2026-11-30.log`), the newest [`KEEP_FILES`] of each kept.
@@ -77,7 +78,7 @@ pub fn init(data_dir: &Path, program: &'static str) -> Result<PathBuf, LogError>
         version = env!("CARGO_PKG_VERSION"),
         os = std::env::consts::OS,
         arch = std::env::consts::ARCH,
-        data_dir = %home_as_tilde(data_dir),
+        data_dir = %shown_folder(data_dir),
         "started"
     );
     Ok(dir)
@@ -107,11 +108,30 @@ fn log_panics() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         match info.location() {
-            Some(at) => tracing::error!(file = at.file(), line = at.line(), "panic"),
+            // A dependency's file is an absolute path on the build machine:
+            // its last three parts say enough.
+            Some(at) => tracing::error!(file = %short_source(at.file()), line = at.line(), "panic"),
             None => tracing::error!("panic"),
         }
         previous(info);
     }));
+}
+
+fn short_source(file: &str) -> String {
+    let parts: Vec<&str> = file.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+    if Path::new(file).is_absolute() || file.starts_with('/') {
+        parts[parts.len().saturating_sub(3)..].join("/")
+    } else {
+        file.to_owned()
+    }
+}
+
+/// A folder as the log and the diagnostics report show it: under the home
+/// folder as `~/…`; elsewhere (a redirected profile, `XDG_DATA_HOME`
+/// somewhere else) not at all, as its path may carry a person's name.
+pub fn shown_folder(path: &Path) -> String {
+    let shown = home_as_tilde(path);
+    if shown.starts_with('~') { shown } else { "(outside the home folder; not shown)".to_owned() }
 }
 
 /// `path` as text with the user's home folder shown as `~`: a home folder's
@@ -157,24 +177,31 @@ const TAIL_BYTES: u64 = 256 * 1024;
 /// are skipped: diagnostics must work when little else does.
 pub fn recent_lines(dir: &Path, max: usize) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+    let mut files: Vec<(String, std::time::SystemTime, PathBuf)> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "log"))
-        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .filter_map(|p| {
+            let program = p.file_name()?.to_str()?.split('.').next()?.to_owned();
+            Some((program, std::fs::metadata(&p).ok()?.modified().ok()?, p))
+        })
         .collect();
     files.sort();
     let mut lines: Vec<(String, String)> = Vec::new();
-    // Newest files first until enough lines are in hand.
-    for (_, path) in files.iter().rev() {
-        let Some(text) = tail(path) else { continue };
-        let program = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.split('.').next()).unwrap_or("?");
-        let mut these: Vec<(String, String)> =
-            text.lines().filter(|l| !l.trim().is_empty()).map(|l| (program.to_owned(), l.to_owned())).collect();
-        these.append(&mut lines);
-        lines = these;
-        if lines.len() >= max {
-            break;
+    // Per program, its newest files until it has `max` lines: the app's log
+    // is written most often, and must not hide the command's.
+    let mut programs: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+    programs.dedup();
+    for program in programs {
+        let mut taken = 0;
+        for (_, _, path) in files.iter().rev().filter(|f| f.0 == program) {
+            let Some(text) = tail(path) else { continue };
+            let before = lines.len();
+            lines.extend(text.lines().filter(|l| !l.trim().is_empty()).map(|l| (program.to_owned(), l.to_owned())));
+            taken += lines.len() - before;
+            if taken >= max {
+                break;
+            }
         }
     }
     // Lines start with their RFC 3339 time: sorting interleaves the programs.
@@ -225,6 +252,18 @@ mod tests {
     }
 
     #[test]
+    fn a_busy_program_does_not_hide_the_others_recent_lines() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("cli.2026-11-30.log"), "2026-11-30T10:00:00.500000Z  INFO backup\n").unwrap();
+        let busy: String =
+            (0..500).map(|i| format!("2026-11-30T10:00:{:02}.000000Z  INFO screen {i}\n", i % 60)).collect();
+        std::fs::write(t.path().join("desktop.2026-11-30.log"), busy).unwrap();
+        let got = recent_lines(t.path(), 200);
+        assert_eq!(got.len(), 200);
+        assert!(got.iter().any(|l| l == "[cli] 2026-11-30T10:00:00.500000Z  INFO backup"), "{got:?}");
+    }
+
+    #[test]
     fn a_long_file_is_read_from_its_tail_without_a_cut_line() {
         let t = tempfile::tempdir().unwrap();
         let line = format!("2026-11-30T10:00:00.000000Z  INFO {}\n", "x".repeat(100));
@@ -258,5 +297,9 @@ mod tests {
         assert_eq!(home_as_tilde(&home), "~");
         let outside = Path::new("/definitely/not/home");
         assert_eq!(home_as_tilde(outside), "/definitely/not/home");
+        assert_eq!(shown_folder(outside), "(outside the home folder; not shown)");
+        assert_eq!(shown_folder(&home.join("x")), format!("~{}x", std::path::MAIN_SEPARATOR));
+        assert_eq!(short_source("/home/ada/.cargo/registry/src/tokio-1/src/rt.rs"), "tokio-1/src/rt.rs");
+        assert_eq!(short_source("crates/core/src/logs.rs"), "crates/core/src/logs.rs");
     }
 }

@@ -601,6 +601,14 @@ impl Session {
         Ok(())
     }
 
+    /// Whether this user holds `permission` now (no record of asking): what
+    /// a report may include. Locked or unusable: no.
+    pub fn holds(&self, permission: Permission) -> bool {
+        let Ok(vault) = self.vault() else { return false };
+        let now = self.env.clock.now();
+        matches!(access::allowed(vault.conn(), self.user.id, self.role, permission, None, now), Ok(Decision::Allowed))
+    }
+
     /// Checks `permission` (for `patient`, where it is about one), counting
     /// as activity. A denial is audited and changes nothing else.
     pub fn require(&mut self, permission: Permission, patient: Option<i64>) -> Result<Decision> {

@@ -371,6 +371,10 @@ fn a_forced_change_needs_a_new_password_and_removed_users_stay_removed() {
     admin.remove_user("sam").unwrap();
     assert!(matches!(admin.disable_user("sam"), Err(CoreError::UserRemoved(_))));
     assert!(admin.enable_user("sam", &pw("Fresh marble 12 under the sea")).is_err());
+    // Regression: a reset gives a missing key slot to active users only
+    // (after a passphrase restore), never back to a removed one.
+    let reset = admin.reset_password("sam", &pw("Fresh marble 12 under the sea"));
+    assert!(matches!(reset, Err(CoreError::Seal(chartvault_seal::SealError::NoSuchSlot(_)))), "{reset:?}");
 }
 
 #[test]

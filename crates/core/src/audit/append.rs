@@ -47,13 +47,15 @@ pub fn append(
     let hash = ChainInput::new(ValueRef::Blob(&prev_hash), &fields, &change_rows).hash(key, seq);
     insert_row(tx, fields, change_rows, prev_hash, hash)?;
     // The log names the action and the numbers only: targets, details and
-    // changes may be clinic data.
+    // changes may be clinic data. Logged as appended inside its transaction:
+    // if that is rolled back (the operation failed, and says so next), the
+    // line stays and the seq is used again. The trail is the record.
     tracing::info!(
         seq,
         action = event.action.as_str(),
         user_id = actor.user_id,
         outcome = event.outcome.as_str(),
-        "audit entry"
+        "audit entry appended"
     );
     Ok(seq)
 }
