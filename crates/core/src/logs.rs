@@ -254,13 +254,17 @@ mod tests {
     #[test]
     fn a_busy_program_does_not_hide_the_others_recent_lines() {
         let t = tempfile::tempdir().unwrap();
-        std::fs::write(t.path().join("cli.2026-11-30.log"), "2026-11-30T10:00:00.500000Z  INFO backup\n").unwrap();
+        // The command's line is among the last 200 by time, but its file is
+        // older than the app's, which alone holds 500 lines.
+        std::fs::write(t.path().join("cli.2026-11-30.log"), "2026-11-30T10:08:00.500000Z  INFO backup\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
         let busy: String =
-            (0..500).map(|i| format!("2026-11-30T10:00:{:02}.000000Z  INFO screen {i}\n", i % 60)).collect();
+            (0..500).map(|i| format!("2026-11-30T10:{:02}:{:02}.000000Z  INFO screen {i}\n", i / 60, i % 60)).collect();
         std::fs::write(t.path().join("desktop.2026-11-30.log"), busy).unwrap();
         let got = recent_lines(t.path(), 200);
         assert_eq!(got.len(), 200);
-        assert!(got.iter().any(|l| l == "[cli] 2026-11-30T10:00:00.500000Z  INFO backup"), "{got:?}");
+        assert!(got.iter().any(|l| l == "[cli] 2026-11-30T10:08:00.500000Z  INFO backup"), "{got:?}");
+        assert!(got.last().is_some_and(|l| l.ends_with("screen 499")), "{got:?}");
     }
 
     #[test]
