@@ -167,11 +167,7 @@ fn logs_and_diagnostics_hold_no_clinic_data_or_secret_after_every_workflow() {
         assert!(log.contains(expected), "the log lacks {expected:?}:\n{log}");
     }
     // Without a sign-in, the log's lines of who did what are left out.
-    let anonymous = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-        .args(["--vault", path(&vault), "diagnostics"])
-        .env("XDG_DATA_HOME", common::data_home(&vault))
-        .output()
-        .unwrap();
+    let anonymous = diagnostics_of(&vault, Some(&vault), None);
     let anonymous = String::from_utf8(anonymous.stdout).unwrap();
     assert!(anonymous.contains("left out: audit and sign-in lines"), "{anonymous}");
     assert!(anonymous.contains("command=\"backup create\""), "{anonymous}");
@@ -207,31 +203,17 @@ fn logs_and_diagnostics_hold_no_clinic_data_or_secret_after_every_workflow() {
 fn diagnostics_without_a_user_or_a_vault_still_report() {
     let tmp = tempfile::tempdir().unwrap();
     let vault = tmp.path().join("vault");
-    let out = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-        .args(["--vault", path(&vault), "diagnostics"])
-        .env("XDG_DATA_HOME", common::data_home(&vault))
-        .output()
-        .unwrap();
+    let out = diagnostics_of(&vault, Some(&vault), None);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("state: no such folder"), "{text}");
     assert!(!text.contains(path(&vault)), "a folder given with --vault is not shown:\n{text}");
     // The default folder is shown, home as `~` when under it.
-    let default = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-        .arg("diagnostics")
-        .env("HOME", tmp.path())
-        .env("XDG_DATA_HOME", common::data_home(&vault))
-        .output()
-        .unwrap();
+    let default = diagnostics_of(&vault, None, Some(tmp.path()));
     let text = String::from_utf8(default.stdout).unwrap();
     assert!(text.contains("folder: ~/xdg/chartvault/vault (the default)"), "{text}");
     // A data folder outside the home folder is not shown at all.
-    let outside = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-        .arg("diagnostics")
-        .env("HOME", "/nonexistent-home")
-        .env("XDG_DATA_HOME", common::data_home(&vault))
-        .output()
-        .unwrap();
+    let outside = diagnostics_of(&vault, None, Some(Path::new("/nonexistent-home")));
     let text = String::from_utf8(outside.stdout).unwrap();
     assert!(text.contains("data folder: (outside the home folder; not shown)"), "{text}");
     assert!(!text.contains(&*tmp.path().to_string_lossy()), "{text}");
@@ -244,6 +226,19 @@ fn diagnostics_without_a_user_or_a_vault_still_report() {
         let mode = std::fs::metadata(&logs).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "the log folder is its owner's only");
     }
+}
+
+/// `chartvault diagnostics` without a sign-in, its data folder beside
+/// `vault`; with `--vault` when `given`, with `HOME` when `home`.
+fn diagnostics_of(vault: &Path, given: Option<&Path>, home: Option<&Path>) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chartvault"));
+    if let Some(v) = given {
+        cmd.args(["--vault", path(v)]);
+    }
+    if let Some(h) = home {
+        cmd.env("HOME", h);
+    }
+    cmd.arg("diagnostics").env("XDG_DATA_HOME", common::data_home(vault)).output().unwrap()
 }
 
 fn chartvault(args: &[&str]) -> std::process::Output {
@@ -343,11 +338,7 @@ fn the_log_keeps_fourteen_days_per_program_and_leaves_the_apps_files_alone() {
             std::fs::write(&name, "2020-01-01T00:00:00.000000Z  INFO old\n").unwrap();
         }
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_chartvault"))
-        .args(["--vault", path(&vault), "diagnostics"])
-        .env("XDG_DATA_HOME", common::data_home(&vault))
-        .output()
-        .unwrap();
+    let out = diagnostics_of(&vault, Some(&vault), None);
     assert!(out.status.success());
     let names: Vec<String> =
         std::fs::read_dir(&logs).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
