@@ -33,6 +33,12 @@ gzip -9n "$out"/man/*.1
 echo "== tauri build, strip, tauri bundle: .deb and .rpm"
 rm -rf target/release/bundle/deb target/release/bundle/rpm
 "$tauri" build --ci --no-bundle --config packaging/linux/tauri.linux.json
-strip --strip-unneeded target/release/chartvault-desktop
+# The bundler packs target/release/chartvault-desktop: strip it there for the
+# bundle, then put the unstripped build back (same time stamp, so cargo
+# keeps it) for profiling and for scripts/run.sh.
+app=target/release/chartvault-desktop
+cp -p "$app" "$out/chartvault-desktop.unstripped"
+trap 'mv -f "$out/chartvault-desktop.unstripped" "$app"' EXIT
+strip --strip-unneeded "$app"
 "$tauri" bundle --ci --bundles deb,rpm --config packaging/linux/tauri.linux.json
 ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm

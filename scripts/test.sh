@@ -6,6 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A full run writes about 12 GiB under target/ (debug and release builds,
+# the packages). Say so before cargo fails half-way with "No space left".
+free_kib=$(df -Pk . | awk 'NR==2 {print $4}')
+if [ "${free_kib:-0}" -lt $((16 * 1024 * 1024)) ]; then
+  echo "test: warning: only $((free_kib / 1024 / 1024)) GiB free here; a full run needs about 12 GiB (cargo clean frees a stale target/)" >&2
+fi
+
 bash scripts/deps.sh --test
 export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
 

@@ -3,8 +3,8 @@
 //! secret), a user of a lesser role who is refused an administrator's
 //! screen, the idle lock and the lock on demand, a wrong password and a
 //! lockout, lifting it, removing the user with revocation, the audit
-//! trail showing all of it with its chain verified, and opening with the
-//! recovery code. Every screen is photographed (target/e2e-screens/) and
+//! trail showing all of it with its chain verified, a new recovery code,
+//! and opening with it (the replaced one refused). Every screen is photographed (target/e2e-screens/) and
 //! checked with axe-core.
 
 use std::time::Duration;
@@ -277,6 +277,22 @@ async fn a_clinics_first_day() {
     app.wait_text_within(".alert.ok", "resealed under a new key", Duration::from_secs(120)).await;
     app.wait_text(r#"[data-user="sam"]"#, "removed").await;
 
+    // A new vault recovery code (the first may have been seen): shown once,
+    // the vault resealed, the old code retired (tried at the end).
+    app.go("settings").await;
+    app.click_button("Make a new recovery code").await;
+    app.wait_for(".dialog").await;
+    app.click_button("Make a new code").await;
+    let new_recovery =
+        app.wait_text_within(r#"[data-testid="new-recovery-code"]"#, "-", Duration::from_secs(120)).await;
+    assert!(new_recovery.trim().len() >= 20 && new_recovery != recovery, "a new code is shown: {new_recovery:?}");
+    assert!(!app.exists(r#"[data-testid="rotation-error"]"#).await, "the vault key was rotated");
+    look(&app, "18b-new-recovery-code").await;
+    app.click("#new-code-stored").await;
+    app.click_button("Done").await;
+    app.wait_text(".alert.ok", "old one opens nothing").await;
+    assert!(!app.exists(r#"[data-testid="new-recovery-code"]"#).await, "the code is not left on screen");
+
     // The audit trail shows what happened, and its chain holds.
     app.go("audit").await;
     app.wait_for(r#"[data-testid="audit-table"]"#).await;
@@ -284,8 +300,15 @@ async fn a_clinics_first_day() {
     let chain = app.wait_text(r#"[data-testid="chain-result"]"#, "intact").await;
     assert!(chain.contains("entries checked"), "{chain}");
     let page = app.text(r#"[data-testid="audit-table"]"#).await;
-    for what in ["User removed", "Revocation", "Lockout lifted", "Permission changed", "Login failed", "Policy changed"]
-    {
+    for what in [
+        "User removed",
+        "Revocation",
+        "Lockout lifted",
+        "Permission changed",
+        "Login failed",
+        "Policy changed",
+        "Recovery code replaced",
+    ] {
         assert!(page.contains(what), "the audit trail shows \"{what}\":\n{page}");
     }
     look(&app, "19-audit").await;
@@ -324,12 +347,19 @@ async fn a_clinics_first_day() {
     // Removed users stay out.
     failed_sign_in(&app, "sam", STAFF_PW, "not right").await;
 
-    // The recovery code gives the administrator a new password.
+    // The recovery code gives the administrator a new password; the
+    // replaced one does not.
     app.click_button("Use the recovery code").await;
     app.wait_for(r#"[data-screen="recover"]"#).await;
     look(&app, "22-recover").await;
     app.fill("recover-code", &recovery).await;
     app.fill("recover-username", "ada").await;
+    app.fill("recover-password", ADMIN_NEW_PW).await;
+    app.wait_text("#recover-password-rating", "accepted").await;
+    app.fill("recover-confirm", ADMIN_NEW_PW).await;
+    app.click_button("Set the new password").await;
+    app.wait_text(r#"[data-screen="recover"] [role="alert"]"#, "does not open this vault").await;
+    app.fill("recover-code", &new_recovery).await;
     app.fill("recover-password", ADMIN_NEW_PW).await;
     app.wait_text("#recover-password-rating", "accepted").await;
     app.fill("recover-confirm", ADMIN_NEW_PW).await;

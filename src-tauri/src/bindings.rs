@@ -117,7 +117,7 @@ fn camel(snake: &str) -> String {
 
 ipc! {
     types: [
-        Phase, Status, Me, Shown, DiagnosticsCopy, SetupArgs, SetupDone, PasswordRateArgs, PasswordRating, LoginArgs, CodeArgs,
+        Phase, Status, Me, Shown, NewRecoveryCode, DiagnosticsCopy, SetupArgs, SetupDone, PasswordRateArgs, PasswordRating, LoginArgs, CodeArgs,
         UnlockArgs, RecoverArgs, ChangePasswordArgs, UserRow, NewUserArgs, UserArgs, UserPasswordArgs, RoleArgs,
         OverrideArgs, PermissionRow, UserAccessView, RoleOption, EmergencyRow, ReviewArgs, AuditQuery, ChangeView,
         AuditEntryView, AuditPage, ChainCheck, ExportArgs, ExportDone, PolicyEntry, PolicyArgs, TotpEnrolment,
@@ -174,6 +174,7 @@ ipc! {
         account::policy() -> Vec<PolicyEntry>;
         account::set_policy(PolicyArgs) -> ();
         account::rekey() -> ();
+        account::replace_recovery_code() -> NewRecoveryCode;
         records::find_patients(FindArgs) -> Vec<PatientHitView>;
         records::register_patient(PatientInput) -> PatientView;
         records::patient(PatientArgs) -> PatientView;

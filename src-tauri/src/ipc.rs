@@ -69,10 +69,26 @@ pub struct Me {
 }
 
 /// A secret shown to a person once (recovery code, authenticator secret).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Clone, Serialize, TS)]
 pub struct Shown {
     /// The text to show.
     pub text: String,
+}
+
+impl std::fmt::Debug for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shown(..)")
+    }
+}
+
+/// A new vault recovery code, and whether the vault key was then rotated
+/// (when it was not, the page offers the rotation again).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct NewRecoveryCode {
+    /// The code, shown once.
+    pub code: Shown,
+    /// Why the rotation after it failed, if it did.
+    pub rotation_error: Option<String>,
 }
 
 /// The diagnostics report, and whether it went to the clipboard.

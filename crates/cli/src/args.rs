@@ -79,6 +79,15 @@ pub enum Command {
     Backup(crate::backup::BackupCommand),
     /// Reseal every page under a new data key.
     Rekey,
+    /// Replace the vault's recovery code (the new one is printed once) and
+    /// rotate the vault key, so the old code opens nothing written from now
+    /// on, not even with an old copy of the key-slot file.
+    NewRecoveryCode {
+        /// Do not rotate the vault key (an old copy of the key-slot file
+        /// would still open what is written afterwards with the old code).
+        #[arg(long)]
+        no_rekey: bool,
+    },
     /// Open the vault with the recovery code and set a new password for an
     /// administrator (standard input: the code, then the new password).
     Recovery {

@@ -227,6 +227,13 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
             println!("Rekeyed: every page sealed under a new data key.");
             Ok(())
         }
+        Command::NewRecoveryCode { no_rekey } => {
+            let code = session.replace_recovery_code()?;
+            println!("NEW RECOVERY CODE (shown once; print it and keep it apart from this computer):");
+            println!("  {}", code.expose_secret());
+            println!("The old code no longer opens this vault. Backups made before keep opening with it.");
+            if *no_rekey { Ok(()) } else { rotate(session) }
+        }
         Command::Init { .. }
         | Command::Recovery { .. }
         | Command::Backup(_)

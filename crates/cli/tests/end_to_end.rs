@@ -260,6 +260,19 @@ impl Authenticator {
     }
 }
 
+/// The recovery code printed on the line after `heading`, checked for its shape.
+fn recovery_code_after(run: &Run, heading: &str) -> String {
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with(heading)).unwrap_or_else(|| panic!("no {heading:?}: {run}"));
+    let code = lines.get(at + 1).map(|l| l.trim()).unwrap_or_default();
+    let groups: Vec<&str> = code.split('-').collect();
+    assert!(
+        groups.len() >= 4 && groups.iter().all(|g| g.len() >= 4 && g.chars().all(|c| c.is_ascii_alphanumeric())),
+        "the line after the heading is not a recovery code: {run}"
+    );
+    code.to_owned()
+}
+
 // ---------------------------------------------------------------------------
 // A clinic's vault
 
@@ -289,14 +302,8 @@ impl Clinic {
         run.exits(OK).says("Vault created at").says("RECOVERY CODE").says("otpauth://totp/");
         assert!(!run.stdout.contains(ADMIN_PASSWORD) && !run.stderr.contains(ADMIN_PASSWORD), "{run}");
 
+        let recovery = recovery_code_after(&run, "RECOVERY CODE");
         let lines: Vec<&str> = run.stdout.lines().collect();
-        let heading = lines.iter().position(|l| l.starts_with("RECOVERY CODE")).expect("a recovery code heading");
-        let recovery = lines.get(heading + 1).map(|l| l.trim()).unwrap_or_default();
-        let groups: Vec<&str> = recovery.split('-').collect();
-        assert!(
-            groups.len() >= 4 && groups.iter().all(|g| g.len() >= 4 && g.chars().all(|c| c.is_ascii_alphanumeric())),
-            "the line after the heading is not a recovery code: {run}"
-        );
         let uri = lines.iter().map(|l| l.trim()).find(|l| l.starts_with("otpauth://")).expect("an otpauth URI");
         assert!(uri.starts_with("otpauth://totp/Riverside%20Family%20Clinic:ada?secret="), "{uri}");
         assert!(uri.contains("&algorithm=SHA1&digits=6&period=30"), "{uri}");
@@ -305,7 +312,6 @@ impl Clinic {
             let len = std::fs::metadata(vault.join(file)).map(|m| m.len()).unwrap_or(0);
             assert!(len > 0, "init made no {file}: {run}");
         }
-        let recovery = recovery.to_owned();
         Clinic {
             recovery,
             authenticator: Authenticator::from_uri(uri),
@@ -844,8 +850,21 @@ fn policies_disabling_enabling_resets_and_the_recovery_code_work_from_the_comman
     c.run("sam", &["login"], &[reset, chosen]).exits(OK).complains("choose your own now");
     c.run("sam", &["login"], &[chosen]).exits(OK);
 
-    // Ada forgot her password: the recovery code sets a new one.
+    // A new recovery code (the old one may have been seen): printed once,
+    // the vault key rotated, refused to staff, and the old code retired.
+    let old_recovery = c.recovery.clone();
+    c.run("sam", &["new-recovery-code"], &[chosen]).exits(DENIED).complains("permission denied: rekey");
+    let run = c.admin(&["new-recovery-code"], &[]);
+    run.exits(OK).says("The old code no longer opens this vault").says("Vault key rotated");
+    c.recovery = recovery_code_after(&run, "NEW RECOVERY CODE");
+    assert_ne!(c.recovery, old_recovery);
     let new_admin = "Marble comet 36 over meadows";
+    c.run_at(&c.vault, ADMIN, &["recovery", "--admin", ADMIN], &[old_recovery.as_str(), new_admin]).exits(CREDENTIALS);
+    let run = c.admin(&["audit", "list", "--action", "recovery_code_replaced"], &[]);
+    let replaced: Vec<Listed> = run.stdout.lines().filter_map(Listed::parse).collect();
+    assert!(replaced.len() == 1 && replaced[0].user == "ada" && replaced[0].outcome == "success", "{replaced:#?}");
+
+    // Ada forgot her password: the recovery code sets a new one.
     c.remember(new_admin);
     let recovery = c.recovery.clone();
     let run = c.run_at(&c.vault, ADMIN, &["recovery", "--admin", ADMIN], &[recovery.as_str(), new_admin]);

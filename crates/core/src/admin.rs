@@ -2,7 +2,7 @@
 //! each checks the permission (and for sensitive ones a recently entered
 //! password), changes the vault, and writes the audit trail.
 
-use chartvault_seal::{RekeyProgress, SecretString};
+use chartvault_seal::{RecoveryCode, RekeyProgress, SecretString};
 
 use crate::access::Permission;
 use crate::audit::{Action, Change, Event, Outcome};
@@ -214,6 +214,19 @@ impl Session {
         let result = self.vault_mut()?.rotate_keys(None, progress);
         let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failed };
         self.audit(&Event::new(Action::Revocation).outcome(outcome))?;
+        Ok(result?)
+    }
+
+    /// Issues a new vault recovery code, shown once; the old one stops
+    /// opening the key-slot file. An old copy of that file still opens
+    /// with the old code until [`Session::rotate_keys`], which a leaked code
+    /// calls for; backups made before keep opening with the old code.
+    pub fn replace_recovery_code(&mut self) -> Result<RecoveryCode> {
+        self.require(Permission::Rekey, None)?;
+        self.require_recent_password()?;
+        let result = self.vault()?.replace_recovery_code();
+        let outcome = if result.is_ok() { Outcome::Success } else { Outcome::Failed };
+        self.audit(&Event::new(Action::RecoveryCodeReplaced).outcome(outcome))?;
         Ok(result?)
     }
 

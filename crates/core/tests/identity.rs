@@ -11,10 +11,11 @@ use chartvault_core::admin::NewUser;
 use chartvault_core::audit::{Action, Filter, Outcome, Workstation};
 use chartvault_core::auth::totp;
 use chartvault_core::clock::{Clock, ManualClock};
-use chartvault_core::init::{FirstAdmin, init};
+use chartvault_core::init::{FirstAdmin, Initialized, init};
 use chartvault_core::session::{Credentials, Env, LoginError, Session, login};
 use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, SecretString, Unlock, Vault};
 use chrono::{DateTime, Duration, Utc};
+use secrecy::ExposeSecret;
 
 mod common;
 
@@ -296,8 +297,9 @@ fn the_administrators_lockout_policy_holds_before_the_vault_is_open() {
     assert!(matches!(w.try_login("sam", "not the password", None), Err(LoginError::LockedOut { .. })), "the third");
 }
 
-#[test]
-fn the_recovery_code_sets_a_new_administrator_password_and_is_audited() {
+/// A new vault whose recovery code the test keeps (ada signed in), with
+/// no state folder beside it.
+fn made_vault() -> (tempfile::TempDir, Arc<ManualClock>, Env, std::path::PathBuf, Initialized) {
     let dir = tempfile::tempdir().unwrap();
     let t0 = DateTime::<Utc>::from_timestamp(1_900_000_000, 0).unwrap();
     let clock = Arc::new(ManualClock::at(t0));
@@ -312,6 +314,12 @@ fn the_recovery_code_sets_a_new_administrator_password_and_is_audited() {
     let admin = FirstAdmin { username: "ada", display_name: "Ada", password: &password };
     let vault = dir.path().join("vault");
     let done = init(&vault, "Clinic", &admin, &env, &create).unwrap();
+    (dir, clock, env, vault, done)
+}
+
+#[test]
+fn the_recovery_code_sets_a_new_administrator_password_and_is_audited() {
+    let (_dir, clock, env, vault, done) = made_vault();
     done.session.logout().unwrap();
     let code = SecretString::from(done.recovery_code.expose_secret().to_owned());
     let new_pw = pw("Forty orange bicycles at dawn");
@@ -469,4 +477,50 @@ fn an_administrator_sees_a_users_access_and_lockout_and_a_staff_member_does_not(
     assert!(matches!(sam.user_access("ada"), Err(CoreError::Denied(Permission::UserAdmin))));
     assert!(matches!(sam.lockout_status("ada"), Err(CoreError::Denied(Permission::UserAdmin))));
     assert!(sam.own_permissions().unwrap().contains(Permission::AuditRead), "the grant counts in their own set");
+}
+
+#[test]
+fn replacing_the_recovery_code_retires_the_old_one_and_is_audited() {
+    let (_dir, clock, env, vault, mut done) = made_vault();
+    let password = pw(ADMIN_PW);
+    let old = SecretString::from(done.recovery_code.expose_secret().to_owned());
+
+    // A staff member may not; an administrator must have typed the password lately.
+    let sam_pw = pw(STAFF_PW);
+    let sam = NewUser { username: "sam", display_name: "Sam", role: Role::Staff, password: &sam_pw };
+    done.session.create_user(&sam).unwrap();
+    clock.advance(Duration::minutes(6));
+    assert!(matches!(done.session.replace_recovery_code(), Err(CoreError::PasswordNeeded)));
+    done.session.reauthenticate(&password).unwrap();
+    let new = done.session.replace_recovery_code().unwrap();
+    assert_ne!(new.expose_secret(), old.expose_secret());
+    done.session.logout().unwrap();
+    let mut sam = w_login(&vault, "sam", &sam_pw, &env);
+    sam.change_own_password(&sam_pw, &pw(STAFF_NEW_PW)).unwrap();
+    assert!(matches!(sam.replace_recovery_code(), Err(CoreError::Denied(Permission::Rekey))));
+    sam.logout().unwrap();
+
+    // The old code no longer opens the vault; the new one does, typed as people type it.
+    let new_pw = pw("Forty orange bicycles at dawn");
+    assert!(matches!(
+        Vault::open(&vault, Unlock::RecoveryCode(&old), &OpenOptions::default()),
+        Err(chartvault_seal::SealError::WrongPassword)
+    ));
+    assert!(chartvault_core::init::recover_admin(&vault, &old, "ada", &new_pw, &env).is_err());
+    let typed = SecretString::from(new.expose_secret().to_lowercase().replace('-', " "));
+    chartvault_core::init::recover_admin(&vault, &typed, "ada", &new_pw, &env).unwrap();
+
+    clock.advance(Duration::seconds(30));
+    let c = totp::code_at(&done.totp_secret, clock.now()).to_string();
+    let mut s = login(&vault, &Credentials { username: "ada", password: &new_pw, code: Some(&c) }, &env).unwrap();
+    let replaced = actions(&mut s, Action::RecoveryCodeReplaced);
+    assert_eq!(replaced.len(), 1);
+    assert_eq!((replaced[0].actor.username.as_str(), replaced[0].event.outcome), ("ada", Outcome::Success));
+    let denied = s.audit_list(&Filter { outcome: Some(Outcome::Denied), ..Filter::default() }).unwrap();
+    assert!(denied.iter().any(|e| e.actor.username == "sam"), "the staff member's attempt is audited");
+    s.logout().unwrap();
+}
+
+fn w_login(vault: &std::path::Path, user: &str, password: &SecretString, env: &Env) -> Session {
+    login(vault, &Credentials { username: user, password, code: None }, env).expect("login")
 }

@@ -1,5 +1,5 @@
 //! My account (password, authenticator, recovery codes) and the clinic's
-//! settings (policy, rekey).
+//! settings (policy, rekey, the vault's recovery code).
 
 use chartvault_core::auth::totp;
 use chartvault_seal::RekeyProgress;
@@ -8,7 +8,7 @@ use tauri::AppHandle;
 use super::secret;
 use crate::error::IpcResult;
 use crate::events;
-use crate::ipc::{ChangePasswordArgs, CodeArgs, PolicyArgs, PolicyEntry, Shown, TotpEnrolment};
+use crate::ipc::{ChangePasswordArgs, CodeArgs, NewRecoveryCode, PolicyArgs, PolicyEntry, Shown, TotpEnrolment};
 use crate::state::blocking;
 
 /// Changes one's own password (also the forced change after a reset).
@@ -92,6 +92,25 @@ pub async fn rekey(app: AppHandle) -> IpcResult<()> {
         st.lock().session()?.rekey(Some(&mut report))?;
         events::progress(app, "rekey", "done", 1, 1);
         Ok(())
+    })
+    .await
+}
+
+/// A new vault recovery code, then the vault key rotated (progress as
+/// `progress` events), so the old code opens nothing written from now on,
+/// not even with an old copy of the key-slot file. The code is replaced
+/// first, so the new vault key is never sealed to the old code; if the
+/// rotation then fails, the code is still returned, as it is the only one
+/// that opens the vault.
+#[tauri::command]
+pub async fn replace_recovery_code(app: AppHandle) -> IpcResult<NewRecoveryCode> {
+    blocking(app, |st, app| {
+        let mut g = st.lock();
+        let s = g.session()?;
+        let code = s.replace_recovery_code()?;
+        let code = Shown { text: code.expose_secret().to_owned() };
+        let rotation_error = super::users::revoke(s, app).err().map(|e| e.message);
+        Ok(NewRecoveryCode { code, rotation_error })
     })
     .await
 }

@@ -98,7 +98,7 @@ pub async fn revoke_access(app: AppHandle) -> IpcResult<()> {
     blocking(app, |st, app| revoke(st.lock().session()?, app)).await
 }
 
-fn revoke(s: &mut chartvault_core::session::Session, app: &AppHandle) -> IpcResult<()> {
+pub(crate) fn revoke(s: &mut chartvault_core::session::Session, app: &AppHandle) -> IpcResult<()> {
     events::progress(app, "revocation", "resealing the vault under a new key", 0, 0);
     let mut report = |p: RekeyProgress| {
         events::progress(app, "revocation", "resealing the vault under a new key", p.pages_done, p.pages_total);

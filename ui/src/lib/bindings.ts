@@ -80,6 +80,16 @@ export type Shown = {
  */
 text: string, };
 
+export type NewRecoveryCode = { 
+/**
+ * The code, shown once.
+ */
+code: Shown, 
+/**
+ * Why the rotation after it failed, if it did.
+ */
+rotation_error: string | null, };
+
 export type DiagnosticsCopy = { 
 /**
  * The report (no personal data), shown so the person sees what they send.
@@ -1708,6 +1718,7 @@ export const commands = {
   policy: (): Promise<Array<PolicyEntry>> => call("policy"),
   setPolicy: (args: PolicyArgs): Promise<null> => call("set_policy", { args }),
   rekey: (): Promise<null> => call("rekey"),
+  replaceRecoveryCode: (): Promise<NewRecoveryCode> => call("replace_recovery_code"),
   findPatients: (args: FindArgs): Promise<Array<PatientHitView>> => call("find_patients", { args }),
   registerPatient: (args: PatientInput): Promise<PatientView> => call("register_patient", { args }),
   patient: (args: PatientArgs): Promise<PatientView> => call("patient", { args }),

@@ -104,6 +104,8 @@ names! {
         Rekey = "rekey",
         /// The vault key was rotated to revoke a slot.
         Revocation = "revocation",
+        /// The vault's recovery code was replaced by a new one.
+        RecoveryCodeReplaced = "recovery_code_replaced",
         /// A duplicate patient record was merged into another.
         PatientMerge = "patient_merge",
         /// A merge was undone.
@@ -143,7 +145,7 @@ mod tests {
             assert!(seen.insert(n), "{n} twice");
             assert_eq!(Action::parse(n), Some(*a));
         }
-        assert_eq!(Action::ALL.len(), 34);
+        assert_eq!(Action::ALL.len(), 35);
         for o in Outcome::ALL {
             assert_eq!(Outcome::parse(o.as_str()), Some(*o));
         }
