@@ -91,6 +91,24 @@ async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an
     app.wait_text(r#"[data-testid="patient-results"]"#, "Núñez, José").await;
     look(&app, "35-patients-search").await;
 
+    // Archived: kept whole, out of the active list, found when asked for, brought back.
+    app.click(r#"[data-testid="patient-results"] li"#).await;
+    app.wait_text(r#"[data-testid="chart-header"]"#, "Núñez, José").await;
+    app.click_button("Details").await;
+    app.click_button("Archive this record").await;
+    app.wait_text(r#".alert.ok"#, "The record was archived.").await;
+    app.go("patients").await;
+    app.fill("patient-search", "nun").await;
+    app.wait_text(r#"[data-testid="no-patients"]"#, "No patient matches").await;
+    app.click("#include-archived").await;
+    app.wait_text(r#"[data-testid="patient-results"]"#, "archived").await;
+    app.click(r#"[data-testid="patient-results"] li"#).await;
+    app.wait_text(r#"[data-testid="chart-header"]"#, "Núñez, José").await;
+    app.click_button("Details").await;
+    app.click_button("Bring back from the archive").await;
+    app.wait_text(r#".alert.ok"#, "back in the active list").await;
+    app.go("patients").await;
+
     // A restricted record for the staff member.
     app.click_button("New patient").await;
     app.fill("new-patient-given", "Vera").await;
@@ -116,6 +134,13 @@ async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an
     app.click_button("Open the record").await;
     app.wait_text(r#"[data-testid="chart-header"]"#, "Important, Vera").await;
     look(&app, "38-chart-emergency").await;
+    // Staff may not archive: the chart does not offer it (and core refuses it).
+    app.click_button("Details").await;
+    app.wait_for(r#"[aria-label="Patient details"], #id-system"#).await;
+    assert!(!app.visible_text().await.contains("Archive this record"), "staff are offered archiving");
+    let refused =
+        app.invoke("archive_patient", serde_json::json!({ "args": { "id": vera.parse::<i64>().unwrap() } })).await;
+    assert_eq!(refused.expect_err("archive_patient")["code"], "denied");
     let home = app.close_keeping_home().await;
     let vault = home.default_vault();
 
