@@ -4,7 +4,8 @@
 //! screen, the idle lock and the lock on demand, a wrong password and a
 //! lockout, lifting it, removing the user with revocation, the audit
 //! trail showing all of it with its chain verified, a new recovery code,
-//! and opening with it (the replaced one refused). Every screen is photographed (target/e2e-screens/) and
+//! and opening with it (the replaced one refused), a lost authenticator
+//! cleared with it too. Every screen is photographed (target/e2e-screens/) and
 //! checked with axe-core.
 
 use std::time::Duration;
@@ -15,6 +16,7 @@ use serde_json::json;
 const CLINIC: &str = "Riverside Family Clinic";
 const ADMIN_PW: &str = "Violet kettle 47 marching north";
 const ADMIN_NEW_PW: &str = "Amber lighthouse hums at dawn 12";
+const ADMIN_NEWER_PW: &str = "Quartz harbour 58 under lanterns";
 const STAFF_FIRST_PW: &str = "Seven quiet lanterns over Brno";
 const STAFF_PW: &str = "Copper heron waits by the weir";
 const PROVIDER_FIRST_PW: &str = "Granite owls count the tides";
@@ -368,6 +370,29 @@ async fn a_clinics_first_day() {
     sign_in(&app, "ada", ADMIN_NEW_PW).await;
     app.wait_for(r#"[data-screen="code"]"#).await;
     app.click_button("Back").await;
+    app.wait_for(r#"[data-screen="login"]"#).await;
+
+    // Her phone is lost as well: the recovery code clears the authenticator,
+    // and she sets up a new one as she signs in.
+    app.click_button("Use the recovery code").await;
+    app.fill("recover-code", &new_recovery).await;
+    app.fill("recover-username", "ada").await;
+    app.fill("recover-password", ADMIN_NEWER_PW).await;
+    app.wait_text("#recover-password-rating", "accepted").await;
+    app.fill("recover-confirm", ADMIN_NEWER_PW).await;
+    app.click("#recover-lost-authenticator").await;
+    look(&app, "22b-recover-lost-authenticator").await;
+    app.click_button("Set the new password").await;
+    app.wait_text(r#"[data-screen="login"] [role="status"]"#, "set up a new authenticator").await;
+    sign_in(&app, "ada", ADMIN_NEWER_PW).await;
+    app.wait_for(r#"[data-screen="enrol"]"#).await;
+    app.click_button("Set up an authenticator").await;
+    let adas = app.text(r#"[data-testid="totp-secret"]"#).await;
+    assert_ne!(adas, secret, "a new authenticator secret");
+    app.fill("totp-confirm-code", &totp_code(&adas, chrono::Utc::now())).await;
+    app.click_button("Confirm").await;
+    app.wait_for(r#"main[data-view="users"]"#).await;
+    app.click_button("Sign out").await;
     app.wait_for(r#"[data-screen="login"]"#).await;
 
     // A provider, whose role the policy now requires an authenticator of:

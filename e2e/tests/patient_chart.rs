@@ -1,8 +1,10 @@
 //! A patient's chart, end to end in WebKit: a provider registers a
 //! patient, records an allergy (shown in the chart's header from then on),
 //! a visit with vitals, writes and signs a note, adds an addendum, and
-//! finds the patient by a prefix of the name; a staff member is refused a
-//! restricted record with the reason and opens it with emergency access.
+//! finds the patient by a prefix of the name, archives the record and
+//! brings it back; a staff member, whose search leaves a restricted record
+//! out, reaches it by its exact number, is refused it with the reason, and
+//! opens it with emergency access.
 //! Each screen photographed and checked with axe.
 
 use chartvault_core::audit::{Action, Filter};
@@ -122,8 +124,22 @@ async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an
     let vera = vera.as_str().unwrap().trim_start_matches("#/patients/").to_owned();
     app.click_button("Sign out").await;
 
+    // Sam's search leaves it out; its exact number leads to the chart.
     app.first_sign_in("sam", SAM_FIRST, SAM_PW).await;
-    app.go(&format!("patients/{vera}")).await;
+    app.go("patients").await;
+    app.wait_for(r#"main[data-view="patients"]"#).await;
+    app.fill("patient-search", "Important").await;
+    app.wait_text(r#"[data-testid="no-patients"]"#, "No patient matches").await;
+    app.click(r#"[data-testid="by-number"] summary"#).await;
+    app.fill("by-mrn", "MRN-000009").await;
+    app.click_button("Open").await;
+    app.wait_text(r#"[data-testid="by-number"] [role="alert"]"#, "No record has the number MRN-000009").await;
+    app.fill("by-mrn", " mrn-000002 ").await;
+    look(&app, "35b-patients-by-number").await;
+    app.click_button("Open").await;
+    app.wait_for(r#"[data-testid="chart-refused"]"#).await;
+    let at = app.client().execute("return location.hash;", vec![]).await.unwrap();
+    assert_eq!(at.as_str(), Some(format!("#/patients/{vera}").as_str()), "the number opened Vera's chart");
     let refused = app.wait_text(r#"[data-testid="chart-refused"]"#, "Nothing was changed").await;
     assert!(refused.contains("restricted_record_read"), "the reason names what is missing: {refused}");
     look(&app, "36-chart-restricted-refused").await;

@@ -121,7 +121,7 @@ ipc! {
         UnlockArgs, RecoverArgs, ChangePasswordArgs, UserRow, NewUserArgs, UserArgs, UserPasswordArgs, RoleArgs,
         OverrideArgs, PermissionRow, UserAccessView, RoleOption, EmergencyRow, ReviewArgs, AuditQuery, ChangeView,
         AuditEntryView, AuditPage, ChainCheck, ExportArgs, ExportDone, PolicyEntry, PolicyArgs, TotpEnrolment,
-        Progress, IpcError, ErrorCode, PatientHitView, FindArgs, PatientInput, PatientView, PatientUpdateArgs,
+        Progress, IpcError, ErrorCode, PatientHitView, FindArgs, MrnArgs, PatientInput, PatientView, PatientUpdateArgs,
         PatientArgs, IdentifierArgs, EmergencyArgs, NewVisitArgs, SoapView, NoteArgs, VisitArgs, AddendumArgs,
         VitalsView, VitalsArgs, VitalsRecordView, AddendumView, VisitView, FieldSpecView, ListSpecView, FieldValue,
         ChartEntryView, ListArgs, AddEntryArgs, UpdateEntryArgs, EntryArgs, HistoryView, AttachmentView,
@@ -176,6 +176,7 @@ ipc! {
         account::rekey() -> ();
         account::replace_recovery_code() -> NewRecoveryCode;
         records::find_patients(FindArgs) -> Vec<PatientHitView>;
+        records::patient_by_mrn(MrnArgs) -> Option<i64>;
         records::register_patient(PatientInput) -> PatientView;
         records::patient(PatientArgs) -> PatientView;
         records::open_chart(PatientArgs) -> ChartView;

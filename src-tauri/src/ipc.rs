@@ -221,6 +221,9 @@ pub struct RecoverArgs {
     pub username: String,
     /// The new password.
     pub new_password: String,
+    /// They lost their authenticator too: clear it (they set up a new one
+    /// at sign-in).
+    pub lost_authenticator: bool,
 }
 
 impl std::fmt::Debug for RecoverArgs {

@@ -32,6 +32,13 @@ pub struct FindArgs {
     pub include_archived: bool,
 }
 
+/// A record number, typed exactly.
+#[derive(Debug, Deserialize, TS)]
+pub struct MrnArgs {
+    /// The record number.
+    pub mrn: String,
+}
+
 /// A patient's demographics as typed.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct PatientInput {

@@ -94,6 +94,10 @@ pub enum Command {
         /// The administrator whose password is set.
         #[arg(long)]
         admin: String,
+        /// They lost their authenticator too: clear it (and their one-time
+        /// recovery codes); they set up a new one at their next login.
+        #[arg(long)]
+        lost_authenticator: bool,
     },
     /// Print a report for whoever supports the clinic: versions, the vault
     /// folder's state, recent logs (and with --user, the settings) — no

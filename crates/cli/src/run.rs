@@ -9,7 +9,7 @@ use chartvault_core::admin::NewUser;
 use chartvault_core::audit::Workstation;
 use chartvault_core::auth::totp;
 use chartvault_core::clock::SystemClock;
-use chartvault_core::init::{FirstAdmin, init, recover_admin};
+use chartvault_core::init::{Authenticator, FirstAdmin, init, recover_admin};
 use chartvault_core::session::{Credentials, Env, LoginError, Session, login};
 use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, RekeyProgress};
 use secrecy::ExposeSecret;
@@ -95,11 +95,17 @@ pub fn run(cli: Cli) -> Outcome {
             done.session.logout()?;
             Ok(())
         }
-        Command::Recovery { admin } => {
+        Command::Recovery { admin, lost_authenticator } => {
             let code = secrets.next("recovery code")?;
             let password = secrets.new_password(&format!("new password for {admin}"))?;
-            recover_admin(&vault, &code, admin, &password, &env)?;
+            let authenticator = if *lost_authenticator { Authenticator::Clear } else { Authenticator::Keep };
+            recover_admin(&vault, &code, admin, &password, authenticator, &env)?;
             println!("{admin} can log in with the new password.");
+            if *lost_authenticator {
+                println!(
+                    "Their authenticator is cleared: they set up a new one with `chartvault account totp-enroll`."
+                );
+            }
             Ok(())
         }
         Command::Backup(c) => {

@@ -874,6 +874,18 @@ fn policies_disabling_enabling_resets_and_the_recovery_code_work_from_the_comman
     let wrong_code =
         c.run_at(&c.vault, ADMIN, &["recovery", "--admin", ADMIN], &["AAAAA-BBBBB-CCCCC-DDDDD", new_admin]);
     wrong_code.exits(CREDENTIALS);
+
+    // Ada lost her phone as well: the recovery code clears her
+    // authenticator, and she must set up a new one before anything else.
+    let newer = "Quartz harbour 58 under lanterns";
+    c.remember(newer);
+    let args = ["recovery", "--admin", ADMIN, "--lost-authenticator"];
+    let run = c.run_at(&c.vault, ADMIN, &args, &[c.recovery.as_str(), newer]);
+    run.exits(OK).says("ada can log in with the new password").says("authenticator is cleared");
+    c.run(ADMIN, &["login"], &[newer]).exits(OK).says("ada (Ada Admin), administrator");
+    c.run(ADMIN, &["user", "list"], &[newer]).exits(DENIED).complains("enrol one first");
+    let run = c.run(ADMIN, &["account", "totp-enroll"], &[newer, "000000"]);
+    run.exits(CREDENTIALS).says("otpauth://totp/");
 }
 
 #[test]

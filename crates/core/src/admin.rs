@@ -190,10 +190,7 @@ impl Session {
         let user = self.admin_target_other(username)?;
         let now = self.env.clock.now();
         let tx = self.vault_mut()?.conn_mut().transaction()?;
-        users::set(&tx, user.id, Column::TotpSecret, None::<Vec<u8>>, now)?;
-        users::set(&tx, user.id, Column::TotpPending, None::<Vec<u8>>, now)?;
-        users::set(&tx, user.id, Column::TotpLastStep, None::<i64>, now)?;
-        tx.execute("DELETE FROM totp_recovery_codes WHERE user_id = ?1", [user.id])?;
+        users::clear_totp(&tx, user.id, now)?;
         tx.commit()?;
         self.audit(&Event::new(Action::TotpReset).target("user", user.username.as_str()))
     }

@@ -91,14 +91,29 @@ pub fn init(
     Ok(Initialized { session, recovery_code, totp_secret: secret, otpauth_uri })
 }
 
+/// What happens to the administrator's authenticator when the recovery
+/// code gives them a new password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authenticator {
+    /// Kept: they still sign in with its codes (a forgotten password only).
+    Keep,
+    /// Cleared with their one-time recovery codes (a lost phone as well):
+    /// they set up a new one at their next sign-in. The recovery code
+    /// opens the vault's keys already, so this gives its holder nothing the
+    /// code did not; without it, a sole administrator who lost both would
+    /// be shut out of administration for good.
+    Clear,
+}
+
 /// Opens the vault with its recovery code and gives the administrator
-/// `admin` a new password (a forgotten one). Their TOTP stays as it was;
-/// an administrator resets a lost authenticator.
+/// `admin` a new password (a forgotten one), and with
+/// [`Authenticator::Clear`] clears their authenticator too.
 pub fn recover_admin(
     dir: &Path,
     code: &SecretString,
     admin: &str,
     new_password: &SecretString,
+    authenticator: Authenticator,
     env: &Env,
 ) -> Result<()> {
     let mut vault = match Vault::open(dir, Unlock::RecoveryCode(code), &env.open) {
@@ -142,6 +157,13 @@ pub fn recover_admin(
         event = event.change("status", Some(user.status.as_str()), Some("active"));
     }
     audit::append(&tx, &key, &actor, &env.workstation, now, &event)?;
+    if authenticator == Authenticator::Clear {
+        users::clear_totp(&tx, user.id, now)?;
+        let event = Event::new(Action::TotpReset)
+            .target("user", name.as_str())
+            .detail("opened with the recovery code".to_owned());
+        audit::append(&tx, &key, &actor, &env.workstation, now, &event)?;
+    }
     tx.commit()?;
     vault.close()?;
     Ok(())

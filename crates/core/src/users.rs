@@ -216,6 +216,16 @@ pub(crate) fn set<T: chartvault_seal::rusqlite::ToSql>(
     Ok(())
 }
 
+/// Clears a user's authenticator, a pending enrolment, and their one-time
+/// recovery codes (a lost phone).
+pub(crate) fn clear_totp(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<()> {
+    set(tx, id, Column::TotpSecret, None::<Vec<u8>>, now)?;
+    set(tx, id, Column::TotpPending, None::<Vec<u8>>, now)?;
+    set(tx, id, Column::TotpLastStep, None::<i64>, now)?;
+    tx.execute("DELETE FROM totp_recovery_codes WHERE user_id = ?1", [id])?;
+    Ok(())
+}
+
 /// Columns [`set`] may change.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Column {

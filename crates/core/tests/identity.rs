@@ -11,7 +11,9 @@ use chartvault_core::admin::NewUser;
 use chartvault_core::audit::{Action, Filter, Outcome, Workstation};
 use chartvault_core::auth::totp;
 use chartvault_core::clock::{Clock, ManualClock};
-use chartvault_core::init::{FirstAdmin, Initialized, init};
+use chartvault_core::init::{Authenticator, FirstAdmin, Initialized, init};
+
+const KEEP: Authenticator = Authenticator::Keep;
 use chartvault_core::session::{Credentials, Env, LoginError, Session, login};
 use chartvault_seal::{CreateOptions, KdfParams, OpenOptions, SecretString, Unlock, Vault};
 use chrono::{DateTime, Duration, Utc};
@@ -323,12 +325,12 @@ fn the_recovery_code_sets_a_new_administrator_password_and_is_audited() {
     done.session.logout().unwrap();
     let code = SecretString::from(done.recovery_code.expose_secret().to_owned());
     let new_pw = pw("Forty orange bicycles at dawn");
-    assert!(chartvault_core::init::recover_admin(&vault, &pw("AAAAA-BBBBB"), "ada", &new_pw, &env).is_err());
+    assert!(chartvault_core::init::recover_admin(&vault, &pw("AAAAA-BBBBB"), "ada", &new_pw, KEEP, &env).is_err());
     assert!(matches!(
-        chartvault_core::init::recover_admin(&vault, &code, "ada", &pw("short"), &env),
+        chartvault_core::init::recover_admin(&vault, &code, "ada", &pw("short"), KEEP, &env),
         Err(CoreError::PasswordPolicy(_))
     ));
-    chartvault_core::init::recover_admin(&vault, &code, "ada", &new_pw, &env).unwrap();
+    chartvault_core::init::recover_admin(&vault, &code, "ada", &new_pw, KEEP, &env).unwrap();
     clock.advance(Duration::seconds(30));
     let c = totp::code_at(&done.totp_secret, clock.now()).to_string();
     let creds = Credentials { username: "ada", password: &new_pw, code: Some(&c) };
@@ -336,6 +338,38 @@ fn the_recovery_code_sets_a_new_administrator_password_and_is_audited() {
     let resets = actions(&mut s, Action::PasswordReset);
     assert_eq!(resets.len(), 1);
     assert_eq!(resets[0].actor.username, "recovery code");
+    assert!(actions(&mut s, Action::TotpReset).is_empty(), "the authenticator was kept");
+    let one_time = s.issue_totp_recovery_codes().unwrap();
+    s.logout().unwrap();
+
+    // A lost phone as well: the authenticator and one-time codes are
+    // cleared, and enrolling comes before anything else.
+    let newer = pw("Quartz harbour 58 under lanterns");
+    chartvault_core::init::recover_admin(&vault, &code, "ada", &newer, Authenticator::Clear, &env).unwrap();
+    clock.advance(Duration::seconds(30));
+    let mut s = login(&vault, &Credentials { username: "ada", password: &newer, code: None }, &env)
+        .expect("no code is asked for: there is no authenticator");
+    assert!(matches!(s.list_users(), Err(CoreError::TotpEnrolmentRequired)));
+    let (secret, _) = s.begin_totp_enrolment().unwrap();
+    assert_ne!(totp::base32(&secret).to_string(), totp::base32(&done.totp_secret).to_string());
+    s.confirm_totp_enrolment(totp::code_at(&secret, clock.now()).as_ref()).unwrap();
+    let cleared = actions(&mut s, Action::TotpReset);
+    assert!(cleared.len() == 1 && cleared[0].actor.username == "recovery code", "{cleared:?}");
+    assert_eq!(s.list_users().unwrap().len(), 1);
+    s.logout().unwrap();
+    clock.advance(Duration::seconds(30));
+    let old_code = totp::code_at(&done.totp_secret, clock.now()).to_string();
+    assert!(
+        matches!(
+            login(&vault, &Credentials { username: "ada", password: &newer, code: Some(&old_code) }, &env),
+            Err(LoginError::Failed)
+        ),
+        "the lost phone's codes no longer work"
+    );
+    clock.advance(Duration::seconds(30));
+    let one_time = SecretString::from(one_time[0].expose_secret().to_owned());
+    let creds = Credentials { username: "ada", password: &newer, code: Some(one_time.expose_secret()) };
+    assert!(matches!(login(&vault, &creds, &env), Err(LoginError::Failed)), "nor do the one-time codes made before");
 }
 
 #[test]
@@ -506,9 +540,9 @@ fn replacing_the_recovery_code_retires_the_old_one_and_is_audited() {
         Vault::open(&vault, Unlock::RecoveryCode(&old), &OpenOptions::default()),
         Err(chartvault_seal::SealError::WrongPassword)
     ));
-    assert!(chartvault_core::init::recover_admin(&vault, &old, "ada", &new_pw, &env).is_err());
+    assert!(chartvault_core::init::recover_admin(&vault, &old, "ada", &new_pw, KEEP, &env).is_err());
     let typed = SecretString::from(new.expose_secret().to_lowercase().replace('-', " "));
-    chartvault_core::init::recover_admin(&vault, &typed, "ada", &new_pw, &env).unwrap();
+    chartvault_core::init::recover_admin(&vault, &typed, "ada", &new_pw, KEEP, &env).unwrap();
 
     clock.advance(Duration::seconds(30));
     let c = totp::code_at(&done.totp_secret, clock.now()).to_string();

@@ -93,4 +93,33 @@ fn searching_needs_the_read_permission() {
     let w = world();
     let mut admin = w.admin();
     assert!(matches!(admin.find_patients("a", false, 10), Err(CoreError::Denied(Permission::PatientRead))));
+    assert!(matches!(admin.patient_by_mrn("MRN-000001"), Err(CoreError::Denied(Permission::PatientRead))));
+}
+
+#[test]
+fn a_restricted_record_is_reached_by_its_exact_number_for_breaking_the_glass_and_nothing_else() {
+    let w = world();
+    let mut s = staff(&w);
+    let vip = s.register_patient(&PatientFields { restricted: true, ..person("Vera", "Important") }).unwrap();
+    assert!(names(&mut s, &vip.mrn).is_empty(), "search leaves it out, even by its number");
+    // Only the exact number, in any case and with spaces around it.
+    let typed = format!("  {}  ", vip.mrn.to_lowercase());
+    assert_eq!(s.patient_by_mrn(&typed).unwrap(), Some(vip.id));
+    let prefix = &vip.mrn[..vip.mrn.len() - 1];
+    assert_eq!(s.patient_by_mrn(prefix).unwrap(), None, "a prefix finds nothing");
+    assert_eq!(s.patient_by_mrn("MRN-999999").unwrap(), None);
+    assert_eq!(s.patient_by_mrn("%").unwrap(), None, "no pattern syntax");
+    // The number leads to a refusal, then to emergency access.
+    assert!(matches!(s.patient(vip.id), Err(CoreError::Denied(Permission::RestrictedRecordRead))));
+    s.break_glass(vip.id, Permission::RestrictedRecordRead, "patient collapsed at reception").unwrap();
+    assert_eq!(s.patient(vip.id).unwrap().fields.given_name, "Vera");
+    // Each lookup is audited, on the patient when it found one.
+    s.logout().unwrap();
+    let mut admin = w.admin();
+    let lookups: Vec<_> = actions(&mut admin, chartvault_core::audit::Action::PatientRead)
+        .into_iter()
+        .filter(|e| e.event.target_id.as_deref() == Some("record number"))
+        .collect();
+    assert_eq!(lookups.len(), 4, "{lookups:?}");
+    assert_eq!(lookups.iter().filter(|e| e.event.patient_id == Some(vip.id)).count(), 1);
 }

@@ -80,6 +80,13 @@ pub async fn find_patients(app: AppHandle, args: FindArgs) -> IpcResult<Vec<Pati
     .await
 }
 
+/// The id of the record with exactly this number, if any (no name): how
+/// someone who must break the glass reaches a record search leaves out.
+#[tauri::command]
+pub async fn patient_by_mrn(app: AppHandle, args: MrnArgs) -> IpcResult<Option<i64>> {
+    blocking(app, move |st, _| Ok(st.lock().session()?.patient_by_mrn(&args.mrn)?)).await
+}
+
 /// Registers a patient.
 #[tauri::command]
 pub async fn register_patient(app: AppHandle, args: PatientInput) -> IpcResult<PatientView> {

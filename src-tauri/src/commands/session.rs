@@ -169,7 +169,9 @@ pub async fn recover(app: AppHandle, args: RecoverArgs) -> IpcResult<()> {
         }
         let code = secret(args.recovery_code);
         let new = secret(args.new_password);
-        init::recover_admin(&g.dir, &code, &args.username, &new, &st.env).map_err(|e| match e {
+        let authenticator =
+            if args.lost_authenticator { init::Authenticator::Clear } else { init::Authenticator::Keep };
+        init::recover_admin(&g.dir, &code, &args.username, &new, authenticator, &st.env).map_err(|e| match e {
             chartvault_core::CoreError::Seal(chartvault_seal::SealError::WrongPassword) => {
                 IpcError::new(crate::ipc::ErrorCode::LoginFailed, "That recovery code does not open this vault.")
             }

@@ -214,7 +214,12 @@ username: string,
 /**
  * The new password.
  */
-new_password: string, };
+new_password: string, 
+/**
+ * They lost their authenticator too: clear it (they set up a new one
+ * at sign-in).
+ */
+lost_authenticator: boolean, };
 
 export type ChangePasswordArgs = { 
 /**
@@ -662,6 +667,12 @@ query: string,
  * Archived records too.
  */
 include_archived: boolean, };
+
+export type MrnArgs = { 
+/**
+ * The record number.
+ */
+mrn: string, };
 
 export type PatientInput = { 
 /**
@@ -1720,6 +1731,7 @@ export const commands = {
   rekey: (): Promise<null> => call("rekey"),
   replaceRecoveryCode: (): Promise<NewRecoveryCode> => call("replace_recovery_code"),
   findPatients: (args: FindArgs): Promise<Array<PatientHitView>> => call("find_patients", { args }),
+  patientByMrn: (args: MrnArgs): Promise<number | null> => call("patient_by_mrn", { args }),
   registerPatient: (args: PatientInput): Promise<PatientView> => call("register_patient", { args }),
   patient: (args: PatientArgs): Promise<PatientView> => call("patient", { args }),
   openChart: (args: PatientArgs): Promise<ChartView> => call("open_chart", { args }),

@@ -1,9 +1,10 @@
 //! Finding patients: full-text search (FTS5) over names, record number,
 //! identifiers, phone and notes, ranked, every term a prefix; results that
 //! the user may not see (restricted records without the permission or an
-//! active emergency grant) are left out.
+//! active emergency grant) are left out, and found only by their exact
+//! record number.
 
-use chartvault_seal::rusqlite::Connection;
+use chartvault_seal::rusqlite::{Connection, OptionalExtension};
 use chrono::NaiveDate;
 
 use crate::access::{Permission, emergency};
@@ -172,5 +173,26 @@ impl Session {
             Event::new(Action::PatientRead).target("search", "patients").detail(format!("{} found", visible.len()));
         self.audit(&event)?;
         Ok(visible)
+    }
+
+    /// The record with exactly this record number (any case, archived or
+    /// not), whoever may open it. It is the way to a restricted record for
+    /// someone who must break the glass, as search leaves it out for them:
+    /// only its id comes back, never a name, and opening it is checked as
+    /// always. The lookup is audited, on the patient when one is found.
+    pub fn patient_by_mrn(&mut self, typed: &str) -> Result<Option<i64>> {
+        self.require(Permission::PatientRead, None)?;
+        let id: Option<i64> = self
+            .vault()?
+            .conn()
+            .query_row("SELECT id FROM patients WHERE mrn = ?1 COLLATE NOCASE", [typed.trim()], |r| r.get(0))
+            .optional()?;
+        let mut event = Event::new(Action::PatientRead).target("search", "record number");
+        event = match id {
+            Some(id) => event.patient(id).detail("1 found".to_owned()),
+            None => event.detail("0 found".to_owned()),
+        };
+        self.audit(&event)?;
+        Ok(id)
     }
 }
