@@ -51,17 +51,38 @@ impl Report {
     }
 }
 
-/// Gathers the report. It asks no more of a person than the app does:
-/// the settings need `policy_admin` (they live inside the sealed
-/// database, so a session too), and the log's audit and sign-in lines —
-/// who did what when, by user number — need `audit_read`. Anyone else,
-/// before sign-in too, gets the rest, and the report says what it left out.
+/// What the person asking may see, taken from their session (if any) so
+/// that a caller holding the session behind a lock can let go of it
+/// before the files are read.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    settings: Vec<(String, String)>,
+    activity: bool,
+}
+
+impl Viewer {
+    /// It asks no more of a person than the app does: the settings need
+    /// `policy_admin` (they live inside the sealed database, so a session
+    /// too), and the log's audit and sign-in lines — who did what when, by
+    /// user number — need `audit_read`. Anyone else, before sign-in too,
+    /// gets the rest, and the report says what it left out.
+    pub fn of(session: Option<&Session>) -> Viewer {
+        Viewer { settings: settings_rows(session), activity: session.is_some_and(|s| s.holds(Permission::AuditRead)) }
+    }
+}
+
+/// Gathers the report for whoever holds `session` (see [`Viewer::of`]).
 pub fn gather(subject: &Subject<'_>, session: Option<&Session>) -> Report {
+    gather_for(subject, &Viewer::of(session))
+}
+
+/// Gathers the report for `viewer`.
+pub fn gather_for(subject: &Subject<'_>, viewer: &Viewer) -> Report {
     let mut sections =
         vec![("program", program_rows(subject)), ("vault folder", vault_rows(subject.vault_dir, subject.data_dir))];
-    sections.push(("settings", settings_rows(session)));
+    sections.push(("settings", viewer.settings.clone()));
     let logs = crate::logs::log_dir(subject.data_dir);
-    let activity = session.is_some_and(|s| s.holds(Permission::AuditRead));
+    let activity = viewer.activity;
     let mut log_rows = vec![("folder".to_owned(), shown_folder(&logs))];
     if !activity {
         log_rows
