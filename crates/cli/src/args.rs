@@ -74,6 +74,9 @@ pub enum Command {
     /// Measure this vault: `bench records`.
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+    /// Emergency access to review (administrators).
+    #[command(subcommand)]
+    Emergency(EmergencyCommand),
     /// Encrypted backups: create, verify, list, prune, restore.
     #[command(subcommand)]
     Backup(crate::backup::BackupCommand),
@@ -156,6 +159,46 @@ pub enum UserCommand {
     Unlock {
         /// User name.
         username: String,
+    },
+    /// Change a user's role (not your own).
+    Role {
+        /// User name.
+        username: String,
+        /// administrator, provider, staff or auditor.
+        role: String,
+    },
+    /// What a user may do: each permission, from their role, granted or
+    /// denied beyond it, and the result.
+    Access {
+        /// User name.
+        username: String,
+    },
+    /// Grant or deny one permission beyond a user's role, or clear that
+    /// (not your own; `user access` lists the permissions).
+    Override {
+        /// User name.
+        username: String,
+        /// The permission, e.g. audit_read.
+        permission: String,
+        /// grant, deny or clear.
+        #[arg(value_parser = ["grant", "deny", "clear"])]
+        effect: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmergencyCommand {
+    /// Emergency accesses not yet reviewed: who, which patient, which
+    /// permission, when and why.
+    List,
+    /// Record that an emergency access was reviewed (by someone other than
+    /// the person who took it).
+    Review {
+        /// Its id (as `emergency list` prints it).
+        id: i64,
+        /// What the review found.
+        #[arg(long)]
+        note: Option<String>,
     },
 }
 
@@ -250,6 +293,24 @@ pub enum PatientCommand {
     Show {
         /// The patient's id (as `find` prints it).
         id: i64,
+    },
+    /// The id of the record with exactly this record number, restricted
+    /// or not (search leaves a restricted record out for those who may
+    /// not open it). No name is printed. Audited.
+    Number {
+        /// The record number, e.g. MRN-000042.
+        mrn: String,
+    },
+    /// Emergency access ("break the glass") to one patient's whole record
+    /// for the clinic's set time, with a written reason: flagged in the
+    /// audit trail and reviewed by an administrator. Then `patient show`.
+    Emergency {
+        /// The patient's id.
+        id: i64,
+        /// Why, at least 10 characters: what is happening and why you need
+        /// the record.
+        #[arg(long)]
+        reason: String,
     },
     /// Register a patient; prints the id and record number.
     Add {

@@ -6,6 +6,7 @@
 // Printing results is what a command does; libraries must not.
 #![allow(clippy::print_stdout)]
 
+mod access;
 mod args;
 mod backup;
 mod bench;

@@ -39,6 +39,22 @@ pub fn patient(session: &mut chartvault_core::session::Session, c: &PatientComma
             }
             Ok(())
         }
+        PatientCommand::Number { mrn } => {
+            match session.patient_by_mrn(mrn)? {
+                Some(id) => println!("{id}"),
+                None => return Err(format!("no record has the number {}", printable(mrn.trim())).into()),
+            }
+            Ok(())
+        }
+        PatientCommand::Emergency { id, reason } => {
+            let grants = session.emergency_chart_access(*id, reason)?;
+            let until = grants.first().map(|g| g.expires_at.format("%Y-%m-%d %H:%M UTC").to_string());
+            println!(
+                "Emergency access to patient {id} until {}: recorded with your reason, and reviewed by an administrator.",
+                until.unwrap_or_default()
+            );
+            Ok(())
+        }
         PatientCommand::Show { id } => {
             // One read, one audit entry: the parts the role does not read
             // come back empty rather than refused.

@@ -207,6 +207,7 @@ fn act(session: &mut Session, command: &Command, secrets: &mut Secrets) -> Outco
         }
         Command::Audit(c) => audit(session, c),
         Command::Patient(c) => crate::patients::patient(session, c),
+        Command::Emergency(c) => crate::access::emergency(session, c),
         Command::Export(crate::args::ExportCommand::Deid { format, out }) => {
             crate::exports::deid_export(session, *format, out)
         }
@@ -344,6 +345,11 @@ fn user(session: &mut Session, c: &UserCommand, secrets: &mut Secrets) -> Outcom
             session.lift_lockout(username)?;
             println!("{username} may try again.");
             Ok(())
+        }
+        UserCommand::Role { username, role } => crate::access::set_role(session, username, role),
+        UserCommand::Access { username } => crate::access::show(session, username),
+        UserCommand::Override { username, permission, effect } => {
+            crate::access::set_override(session, username, permission, effect)
         }
     }
 }

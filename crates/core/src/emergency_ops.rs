@@ -29,6 +29,16 @@ impl Session {
         Ok(grant)
     }
 
+    /// Emergency access to a whole chart, as the app and the command offer
+    /// it: the record, the clinical record and, for a restricted record,
+    /// past the restriction — a grant of each, with the one reason.
+    pub fn emergency_chart_access(&mut self, patient_id: i64, reason: &str) -> Result<Vec<emergency::Grant>> {
+        [Permission::PatientRead, Permission::ClinicalRead, Permission::RestrictedRecordRead]
+            .into_iter()
+            .map(|p| self.break_glass(patient_id, p, reason))
+            .collect()
+    }
+
     /// Emergency grants not yet reviewed (administrators).
     pub fn emergency_review_list(&mut self) -> Result<Vec<emergency::Grant>> {
         self.require(Permission::EmergencyReview, None)?;

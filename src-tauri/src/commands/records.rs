@@ -176,15 +176,7 @@ pub async fn unarchive_patient(app: AppHandle, args: PatientArgs) -> IpcResult<(
 #[tauri::command]
 pub async fn emergency_access(app: AppHandle, args: EmergencyArgs) -> IpcResult<()> {
     blocking(app, move |st, _| {
-        let mut g = st.lock();
-        let s = g.session()?;
-        for p in [
-            chartvault_core::access::Permission::PatientRead,
-            chartvault_core::access::Permission::ClinicalRead,
-            chartvault_core::access::Permission::RestrictedRecordRead,
-        ] {
-            s.break_glass(args.id, p, &args.reason)?;
-        }
+        st.lock().session()?.emergency_chart_access(args.id, &args.reason)?;
         Ok(())
     })
     .await

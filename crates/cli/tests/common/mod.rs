@@ -52,13 +52,24 @@ pub fn session(vault: &Path, user: &str) -> Session {
     login(vault, &Credentials { username: user, password: &password, code: None }, &env()).expect("login")
 }
 
+/// The administrator's password.
+pub const ADMIN_PW: &str = "Violet kettle 47 marching north";
+
 /// A vault in `root` whose [`USERS`] have chosen their own passwords.
 pub fn clinic(root: &Path) -> PathBuf {
+    clinic_with_admin_codes(root).0
+}
+
+/// [`clinic`], and ten one-time codes that stand in for the
+/// administrator's (ada's) authenticator, one per command.
+pub fn clinic_with_admin_codes(root: &Path) -> (PathBuf, Vec<String>) {
     let vault = root.join("vault");
     let create = CreateOptions { kdf: Some(KdfParams::INSECURE_FAST), ..CreateOptions::default() };
-    let admin_pw = secret("Violet kettle 47 marching north");
+    let admin_pw = secret(ADMIN_PW);
     let first = FirstAdmin { username: "ada", display_name: "Ada Admin", password: &admin_pw };
     let mut ada = init(&vault, "Riverside Family Clinic", &first, &env(), &create).expect("init").session;
+    let codes =
+        ada.issue_totp_recovery_codes().expect("one-time codes").iter().map(|c| c.expose_secret().to_owned()).collect();
     for (name, role, first, _) in USERS {
         ada.create_user(&NewUser { username: name, display_name: name, role, password: &secret(first) }).unwrap();
     }
@@ -69,7 +80,7 @@ pub fn clinic(root: &Path) -> PathBuf {
         s.change_own_password(&password, &secret(own)).unwrap();
         s.logout().unwrap();
     }
-    vault
+    (vault, codes)
 }
 
 /// How a run of the binary ended.
