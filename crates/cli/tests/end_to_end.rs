@@ -21,6 +21,9 @@ use chartvault_core::audit::Workstation;
 use chartvault_core::clock::SystemClock;
 use chartvault_core::session::{Credentials, Env, LoginError, PendingLogin, login};
 use chartvault_seal::{OpenOptions, SecretString};
+use common::base32_decode;
+
+mod common;
 
 // The exit codes (src/exit.rs).
 const OK: i32 = 0;
@@ -198,26 +201,6 @@ const LATENCY: u64 = 10;
 
 fn unix_now() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970")
-}
-
-/// RFC 4648 base32, as in an otpauth URI.
-fn base32_decode(text: &str) -> Vec<u8> {
-    let (mut bits, mut count, mut out) = (0u32, 0u32, Vec::new());
-    for c in text.trim_end_matches('=').bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => panic!("{:?} is not base32", c as char),
-        };
-        bits = (bits << 5) | u32::from(value);
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    out
 }
 
 /// The administrator's authenticator app, which also remembers the last

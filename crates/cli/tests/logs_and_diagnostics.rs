@@ -1,7 +1,8 @@
 //! The log and the diagnostics report hold no clinic data and no secret:
 //! canary names, notes, file names and passwords go through every workflow
-//! the command offers, then every log line and the report are searched for
-//! them. And the command documents itself: `--help` on every command, the
+//! the command offers (staff's and the administrator's), and every secret
+//! it prints is a canary too; then every log line and the report are
+//! searched for them. And the command documents itself: `--help` on every command, the
 //! man pages, the shell completions.
 
 mod common;
@@ -35,6 +36,7 @@ const EMAIL: &str = "zephyrine.canary@example.org";
 const IMPORTED: &str = "Wolfgangcanary";
 const BAD_VALUE: &str = "Notadatecanary";
 const FILE_WORD: &str = "canaryfile";
+const MRN_CANARY: &str = "QCANARY-######";
 
 /// Every canary: none may appear in a log or a report.
 const CANARIES: &[&str] = &[
@@ -196,6 +198,89 @@ fn logs_and_diagnostics_hold_no_clinic_data_or_secret_after_every_workflow() {
         "command=\"backup create\"",
     ] {
         assert!(text.contains(expected), "the report lacks {expected:?}:\n{text}");
+    }
+}
+
+/// The line after `heading`, trimmed.
+fn line_after(text: &str, heading: &str) -> String {
+    let mut lines = text.lines();
+    lines.find(|l| l.starts_with(heading)).unwrap_or_else(|| panic!("no {heading:?} in:\n{text}"));
+    lines.next().unwrap_or_default().trim().to_owned()
+}
+
+/// The administrator's workflows, from `init` on the command line: one-time
+/// codes, users, a role and a grant, a policy, a rekey, a new recovery
+/// code, getting back in with it after a lost phone, and a restore on a new
+/// machine. Names, passwords and every secret printed are canaries.
+#[test]
+fn administration_through_the_command_logs_no_name_or_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let vault = root.join("vault");
+    let init = ["init", "--clinic", CLINIC, "--admin", ADMIN, "--display-name", ADMIN_NAME];
+    let made = run_with(&vault, ADMIN, &init, &[ADMIN_PW]);
+    made.exits(OK);
+    let first_code = line_after(&made.stdout, "RECOVERY CODE");
+    let uri = made.stdout.lines().map(str::trim).find(|l| l.starts_with("otpauth://")).expect("a URI").to_owned();
+    let base32 = uri.split(['?', '&']).find_map(|p| p.strip_prefix("secret=")).expect("a secret").to_owned();
+    let secret = chartvault_core::auth::totp::TotpSecret::from_bytes(&common::base32_decode(&base32)).unwrap();
+    let code = chartvault_core::auth::totp::code_at(&secret, chrono::Utc::now()).to_string();
+    let listed = run_with(&vault, ADMIN, &["account", "recovery-codes"], &[ADMIN_PW, &code]);
+    listed.exits(OK);
+    let mut codes: Vec<String> =
+        listed.stdout.lines().map(str::trim).filter(|l| l.len() == 11 && l.contains('-')).map(str::to_owned).collect();
+    assert_eq!(codes.len(), 10, "{}", listed.stdout);
+    // (The six-digit code is left out: digits of a timing could match it.)
+    let mut printed = vec![first_code, base32.clone()];
+    printed.extend(codes.iter().cloned());
+    let mut admin = |args: &[&str], more: &[&str]| {
+        let code = codes.pop().expect("a one-time code left");
+        let lines: Vec<&str> = [ADMIN_PW, code.as_str()].into_iter().chain(more.iter().copied()).collect();
+        run_with(&vault, ADMIN, args, &lines)
+    };
+
+    admin(&["user", "add", STAFF, "--role", "staff", "--display-name", STAFF_NAME], &[STAFF_FIRST_PW]).exits(OK);
+    admin(&["user", "reset-password", STAFF], &[STAFF_PW]).exits(OK);
+    admin(&["user", "role", STAFF, "provider"], &[]).exits(OK);
+    admin(&["user", "override", STAFF, "audit_read", "grant"], &[]).exits(OK);
+    admin(&["user", "access", STAFF], &[]).exits(OK);
+    admin(&["policy", "set", "mrn_format", MRN_CANARY], &[]).exits(OK);
+    admin(&["rekey"], &[]).exits(OK);
+    let replaced = admin(&["new-recovery-code"], &[]);
+    replaced.exits(OK);
+    let new_code = line_after(&replaced.stdout, "NEW RECOVERY CODE");
+    printed.push(new_code.clone());
+    let usb = root.join(format!("{FILE_WORD}-usb"));
+    std::fs::create_dir(&usb).unwrap();
+    let backup = admin(&["backup", "create", "--to", path(&usb), "--passphrase"], &[PHRASE]);
+    backup.exits(OK);
+    let file = backup.stdout.trim().to_owned();
+
+    // The phone is lost: the new recovery code gets the administrator back in.
+    let args = ["recovery", "--admin", ADMIN, "--lost-authenticator"];
+    run_with(&vault, ADMIN, &args, &[&new_code, STAFF_NEW_PW]).exits(OK);
+    // A new machine: the backup becomes its vault, opened with the passphrase.
+    let elsewhere = root.join("new-machine").join("vault");
+    std::fs::create_dir_all(elsewhere.parent().unwrap()).unwrap();
+    let args = ["backup", "restore", file.as_str(), "--with", "passphrase", "--yes"];
+    let restored = run_with(&elsewhere, ADMIN, &args, &[PHRASE, WRONG_PW]);
+    restored.exits(OK);
+    printed.push(line_after(&restored.stdout, "NEW RECOVERY CODE"));
+
+    let log = logs(&vault) + &logs(&elsewhere);
+    for expected in [
+        "command=\"init\" exit=0",
+        "command=\"user override\" exit=0",
+        "command=\"policy set\" exit=0",
+        "action=\"recovery_code_replaced\"",
+        "command=\"recovery\" exit=0",
+        "command=\"backup restore\" exit=0",
+    ] {
+        assert!(log.contains(expected), "the log lacks {expected:?}:\n{log}");
+    }
+    let lower = log.to_lowercase();
+    for canary in CANARIES.iter().copied().chain([MRN_CANARY]).chain(printed.iter().map(String::as_str)) {
+        assert!(!lower.contains(&canary.to_lowercase()), "the log holds {canary:?}:\n{log}");
     }
 }
 

@@ -169,3 +169,23 @@ pub fn run_with(vault: &Path, user: &str, args: &[&str], lines: &[&str]) -> Run 
     }
     run
 }
+
+/// RFC 4648 base32, as in an otpauth URI.
+pub fn base32_decode(text: &str) -> Vec<u8> {
+    let (mut bits, mut count, mut out) = (0u32, 0u32, Vec::new());
+    for c in text.trim_end_matches('=').bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => panic!("{:?} is not base32", c as char),
+        };
+        bits = (bits << 5) | u32::from(value);
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    out
+}
