@@ -529,7 +529,7 @@ pub struct TotpEnrolment {
 /// Progress of long work, sent as the `progress` event.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Progress {
-    /// Which work: `revocation`, `rekey`, `audit_verify`, `audit_export`,
+    /// Which work: `revocation`, `recovery_code`, `rekey`, `audit_verify`, `audit_export`,
     /// `backup`, `backup_verify`, `restore`.
     pub task: String,
     /// What it is doing now.

@@ -109,7 +109,7 @@ pub async fn replace_recovery_code(app: AppHandle) -> IpcResult<NewRecoveryCode>
         let s = g.session()?;
         let code = s.replace_recovery_code()?;
         let code = Shown { text: code.expose_secret().to_owned() };
-        let rotation_error = super::users::revoke(s, app).err().map(|e| e.message);
+        let rotation_error = super::users::rotate_keys(s, app, "recovery_code").err().map(|e| e.message);
         Ok(NewRecoveryCode { code, rotation_error })
     })
     .await

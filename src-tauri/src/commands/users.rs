@@ -98,13 +98,18 @@ pub async fn revoke_access(app: AppHandle) -> IpcResult<()> {
     blocking(app, |st, app| revoke(st.lock().session()?, app)).await
 }
 
-pub(crate) fn revoke(s: &mut chartvault_core::session::Session, app: &AppHandle) -> IpcResult<()> {
-    events::progress(app, "revocation", "resealing the vault under a new key", 0, 0);
+fn revoke(s: &mut chartvault_core::session::Session, app: &AppHandle) -> IpcResult<()> {
+    rotate_keys(s, app, "revocation")
+}
+
+/// A rotation of the vault key, its progress reported as `task`.
+pub(crate) fn rotate_keys(s: &mut chartvault_core::session::Session, app: &AppHandle, task: &str) -> IpcResult<()> {
+    events::progress(app, task, "resealing the vault under a new key", 0, 0);
     let mut report = |p: RekeyProgress| {
-        events::progress(app, "revocation", "resealing the vault under a new key", p.pages_done, p.pages_total);
+        events::progress(app, task, "resealing the vault under a new key", p.pages_done, p.pages_total);
     };
     s.rotate_keys(Some(&mut report))?;
-    events::progress(app, "revocation", "done", 1, 1);
+    events::progress(app, task, "done", 1, 1);
     Ok(())
 }
 

@@ -599,7 +599,7 @@ qr_svg: string, };
 
 export type Progress = { 
 /**
- * Which work: `revocation`, `rekey`, `audit_verify`, `audit_export`,
+ * Which work: `revocation`, `recovery_code`, `rekey`, `audit_verify`, `audit_export`,
  * `backup`, `backup_verify`, `restore`.
  */
 task: string, 
