@@ -50,6 +50,15 @@ async fn diagnostics(app: &App) -> String {
     shown
 }
 
+/// Fills the recovery form for ada: the code and a new password, twice.
+async fn fill_recovery(app: &App, code: &str, password: &str) {
+    app.fill("recover-code", code).await;
+    app.fill("recover-username", "ada").await;
+    app.fill("recover-password", password).await;
+    app.wait_text("#recover-password-rating", "accepted").await;
+    app.fill("recover-confirm", password).await;
+}
+
 /// Signs in with a wrong password and waits for the answer.
 async fn failed_sign_in(app: &App, user: &str, password: &str, expect: &str) -> String {
     sign_in(app, user, password).await;
@@ -354,17 +363,10 @@ async fn a_clinics_first_day() {
     app.click_button("Use the recovery code").await;
     app.wait_for(r#"[data-screen="recover"]"#).await;
     look(&app, "22-recover").await;
-    app.fill("recover-code", &recovery).await;
-    app.fill("recover-username", "ada").await;
-    app.fill("recover-password", ADMIN_NEW_PW).await;
-    app.wait_text("#recover-password-rating", "accepted").await;
-    app.fill("recover-confirm", ADMIN_NEW_PW).await;
+    fill_recovery(&app, &recovery, ADMIN_NEW_PW).await;
     app.click_button("Set the new password").await;
     app.wait_text(r#"[data-screen="recover"] [role="alert"]"#, "does not open this vault").await;
-    app.fill("recover-code", &new_recovery).await;
-    app.fill("recover-password", ADMIN_NEW_PW).await;
-    app.wait_text("#recover-password-rating", "accepted").await;
-    app.fill("recover-confirm", ADMIN_NEW_PW).await;
+    fill_recovery(&app, &new_recovery, ADMIN_NEW_PW).await;
     app.click_button("Set the new password").await;
     app.wait_text(r#"[data-screen="login"] [role="status"]"#, "new password").await;
     sign_in(&app, "ada", ADMIN_NEW_PW).await;
@@ -375,11 +377,7 @@ async fn a_clinics_first_day() {
     // Her phone is lost as well: the recovery code clears the authenticator,
     // and she sets up a new one as she signs in.
     app.click_button("Use the recovery code").await;
-    app.fill("recover-code", &new_recovery).await;
-    app.fill("recover-username", "ada").await;
-    app.fill("recover-password", ADMIN_NEWER_PW).await;
-    app.wait_text("#recover-password-rating", "accepted").await;
-    app.fill("recover-confirm", ADMIN_NEWER_PW).await;
+    fill_recovery(&app, &new_recovery, ADMIN_NEWER_PW).await;
     app.click("#recover-lost-authenticator").await;
     look(&app, "22b-recover-lost-authenticator").await;
     app.click_button("Set the new password").await;

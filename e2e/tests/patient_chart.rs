@@ -21,6 +21,13 @@ async fn look(app: &App, name: &str) {
     app.axe(name).await;
 }
 
+/// Opens the first search result's chart, named `name`, at its Details tab.
+async fn details_of_first_hit(app: &App, name: &str) {
+    app.click(r#"[data-testid="patient-results"] li"#).await;
+    app.wait_text(r#"[data-testid="chart-header"]"#, name).await;
+    app.click_button("Details").await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an_emergency() {
     let home = AppHome::new();
@@ -94,9 +101,7 @@ async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an
     look(&app, "35-patients-search").await;
 
     // Archived: kept whole, out of the active list, found when asked for, brought back.
-    app.click(r#"[data-testid="patient-results"] li"#).await;
-    app.wait_text(r#"[data-testid="chart-header"]"#, "Núñez, José").await;
-    app.click_button("Details").await;
+    details_of_first_hit(&app, "Núñez, José").await;
     app.click_button("Archive this record").await;
     app.wait_text(r#".alert.ok"#, "The record was archived.").await;
     app.go("patients").await;
@@ -104,9 +109,7 @@ async fn a_provider_charts_a_visit_and_staff_open_a_restricted_record_only_in_an
     app.wait_text(r#"[data-testid="no-patients"]"#, "No patient matches").await;
     app.click("#include-archived").await;
     app.wait_text(r#"[data-testid="patient-results"]"#, "archived").await;
-    app.click(r#"[data-testid="patient-results"] li"#).await;
-    app.wait_text(r#"[data-testid="chart-header"]"#, "Núñez, José").await;
-    app.click_button("Details").await;
+    details_of_first_hit(&app, "Núñez, José").await;
     app.click_button("Bring back from the archive").await;
     app.wait_text(r#".alert.ok"#, "back in the active list").await;
     app.go("patients").await;
